@@ -1,0 +1,96 @@
+"""Reading ``params.yaml``: the only configuration of the pipeline.
+
+A stage reads only the sections it declares. DVC runs a script with ``--params params.yaml`` and the
+script reads those sections from the file; Snakemake passes the same sections (after any
+``--configfile`` overrides) as JSON with ``--config-json``. Either way the script gets one dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_MISSING = object()
+
+
+class ConfigError(ValueError):
+    """A bad or missing value in params.yaml, with the key that is wrong in the message."""
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: params file not found")
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}: top level must be a mapping of sections")
+    return params
+
+
+def select(params: dict[str, Any], sections: Iterable[str], origin: str = "params.yaml") -> dict[str, Any]:
+    """The named top-level sections of ``params``; a missing one is an error naming it."""
+    chosen = {}
+    for name in sections:
+        if name not in params:
+            raise ConfigError(f"{origin}: missing section '{name}'")
+        chosen[name] = params[name]
+    return chosen
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--params", default="params.yaml", help="params file to read the stage's sections from")
+    group.add_argument("--config-json", help="the stage's sections as JSON (how Snakemake passes them)")
+
+
+def stage_config(args: argparse.Namespace, sections: Sequence[str]) -> dict[str, Any]:
+    """The stage's sections, from ``--config-json`` when given, else from the ``--params`` file."""
+    if args.config_json:
+        try:
+            given = json.loads(args.config_json)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"--config-json: not valid JSON: {err}") from err
+        return select(given, sections, origin="--config-json")
+    return select(load_params(args.params), sections, origin=str(args.params))
+
+
+def get(
+    cfg: dict[str, Any],
+    key: str,
+    kind: type | tuple[type, ...],
+    where: str,
+    *,
+    default: Any = _MISSING,
+    choices: Iterable[Any] | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> Any:
+    """``cfg[key]`` checked for type, choices and range; ``where`` names the section in errors."""
+    name = f"{where}.{key}"
+    if key not in cfg or cfg[key] is None and default is not _MISSING:
+        if default is _MISSING:
+            raise ConfigError(f"params: missing key '{name}'")
+        return default
+    value = cfg[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    # YAML ints are valid floats; bools are not valid ints.
+    if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        expected = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(f"params: '{name}' must be {expected}, got {value!r}")
+    if choices is not None and value not in set(choices):
+        raise ConfigError(f"params: '{name}' must be one of {sorted(choices)}, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"params: '{name}' must be >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"params: '{name}' must be <= {maximum}, got {value!r}")
+    return value

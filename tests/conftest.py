@@ -1,0 +1,80 @@
+"""Shared fixtures: a throw-away copy of the pipeline to run DVC and Snakemake in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+# What a pipeline run needs; data/ and results/ start empty in the copy.
+PIPELINE_FILES = ["Snakefile", "dvc.yaml", "params.yaml", "params", "workflow", "src", ".dvc/config",
+                  ".dvc/.gitignore", ".gitignore", "data/.gitkeep", "results/.gitkeep"]
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def tool_env(workdir: Path) -> dict[str, str]:
+    """Environment for the orchestrators: this interpreter's tools first, no analytics, local MLflow."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["DVC_NO_ANALYTICS"] = "1"
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{workdir / 'mlflow.db'}"
+    env.pop("REVIEWGEN_ORCHESTRATOR", None)
+    return env
+
+
+class PipelineCopy:
+    """A git repository holding a copy of the pipeline, with tiny params merged into params.yaml."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.env = tool_env(root)
+
+    def run(self, *command: str, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+        proc = subprocess.run(command, cwd=self.root, env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def set_params(self, override: dict) -> None:
+        path = self.root / "params.yaml"
+        params = deep_merge(yaml.safe_load(path.read_text()), override)
+        path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def make_pipeline_copy(dest: Path, tiny: bool = True) -> PipelineCopy:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PIPELINE_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif src.exists():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    copy = PipelineCopy(dest)
+    if tiny:
+        copy.set_params(yaml.safe_load((REPO / "params" / "tiny.yaml").read_text()))
+    copy.run("git", "init", "-q")
+    copy.run("git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    copy.run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "pipeline copy")
+    return copy
+
+
+@pytest.fixture
+def pipeline_copy(tmp_path: Path) -> PipelineCopy:
+    return make_pipeline_copy(tmp_path / "repo")

@@ -1,0 +1,14 @@
+import json
+
+
+# Tell tracking which orchestrator ran a stage (recorded as an MLflow tag).
+shell.prefix("export REVIEWGEN_ORCHESTRATOR=snakemake; ")
+
+
+def stage_config(*sections):
+    """The params sections a stage reads, as JSON for the script's --config-json.
+
+    Passing them as a rule param makes Snakemake rerun the rule when any key in them changes,
+    like DVC's `params:` list, and `--configfile` overrides reach the scripts.
+    """
+    return json.dumps({name: config[name] for name in sections}, sort_keys=True)
