@@ -22,8 +22,9 @@ def stage_parser(description: str) -> argparse.ArgumentParser:
 
 
 def _is_user_error(err: BaseException) -> bool:
-    # Errors about the user's params or input files are ValueError/OSError subclasses defined in reviewgen.
-    return isinstance(err, ValueError | FileNotFoundError) and type(err).__module__.startswith("reviewgen")
+    # reviewgen defines exception classes only for what a user must fix (params, input files, credentials,
+    # a refusing API); anything else is a bug and keeps its traceback.
+    return type(err).__module__.startswith("reviewgen")
 
 
 def run_stage(main: Callable[[], None]) -> None:
