@@ -6,10 +6,14 @@ configfile: "params.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
 
 
 rule all:
     input:
         rules.build_vocab.output,
         rules.build_tense_data.output,
+        rules.train_ngram.output,
+        expand(rules.train_charlm.output, arch=CHARLM_ARCHS),
+        rules.train_wordlm.output,
     default_target: True

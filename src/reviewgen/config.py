@@ -36,12 +36,22 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
 
 
 def select(params: dict[str, Any], sections: Iterable[str], origin: str = "params.yaml") -> dict[str, Any]:
-    """The named top-level sections of ``params``; a missing one is an error naming it."""
+    """The named sections of ``params``, keyed by name; a dotted name (``charlm.lstm``) reaches inside.
+
+    Stages declare dotted names so that, e.g., the LSTM stage reruns when ``charlm.lstm`` changes but
+    not when ``charlm.gru`` does. A name already present as a key (as in ``--config-json``) is taken as is.
+    """
     chosen = {}
     for name in sections:
-        if name not in params:
-            raise ConfigError(f"{origin}: missing section '{name}'")
-        chosen[name] = params[name]
+        if name in params:
+            chosen[name] = params[name]
+            continue
+        node: Any = params
+        for part in name.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ConfigError(f"{origin}: missing section '{name}'")
+            node = node[part]
+        chosen[name] = node
     return chosen
 
 

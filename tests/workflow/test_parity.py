@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import REPO, tool_env
 
@@ -18,18 +17,20 @@ CONFIG_JSON = re.compile(r"--config-json\s+('(?:[^']|'\\'')*'|\S+)")
 
 
 def dvc_stages() -> dict[str, dict]:
-    stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+    """Every stage as DVC resolves it (foreach expanded to ``name@item``), read through DVC's own index."""
+    from dvc.dependency.param import ParamsDependency
+    from dvc.repo import Repo
+
     parsed = {}
-    for name, stage in stages.items():
-        outs = [next(iter(o)) if isinstance(o, dict) else o for o in stage.get("outs", [])]
-        outs += [next(iter(o)) if isinstance(o, dict) else o for o in stage.get("metrics", [])]
-        outs += [next(iter(o)) if isinstance(o, dict) else o for o in stage.get("plots", [])]
-        parsed[name] = {
-            "inputs": set(stage.get("deps", [])),
-            "outputs": set(outs),
-            "params": {p if isinstance(p, str) else next(iter(p)) for p in stage.get("params", [])},
-            "command": " ".join(stage["cmd"].split()),
-        }
+    with Repo(str(REPO)) as repo:
+        for stage in repo.index.stages:
+            params = [d for d in stage.deps if isinstance(d, ParamsDependency)]
+            parsed[stage.addressing] = {
+                "inputs": {d.def_path for d in stage.deps if not isinstance(d, ParamsDependency)},
+                "outputs": {o.def_path for o in stage.outs},
+                "params": {key for d in params for key in d.params},
+                "command": " ".join(stage.cmd.split()),
+            }
     return parsed
 
 
@@ -44,12 +45,16 @@ def snakemake_jobs() -> dict[str, dict]:
     current = None
     for line in (proc.stdout + proc.stderr).splitlines():
         if match := re.match(r"^(?:local)?rule (\w+):$", line.strip()):
-            current = {"inputs": set(), "outputs": set(), "command": None}
-            jobs[match.group(1)] = current
+            current = {"rule": match.group(1), "inputs": set(), "outputs": set(), "command": None}
+            jobs[f"job{len(jobs)}"] = current
+        elif current is not None and (match := re.match(r"^\s+wildcards: (.*)$", line)):
+            # DVC names a foreach stage `rule@item`; our wildcard rules have one wildcard each.
+            current["rule"] += "@" + ",".join(v.split("=", 1)[1] for v in match.group(1).split(", "))
         elif current is not None and (match := re.match(r"^\s+(input|output): (.*)$", line)):
             current[f"{match.group(1)}s"] = {p.strip() for p in match.group(2).split(",")}
         elif current is not None and line.startswith("Shell command:"):
             current["command"] = line.removeprefix("Shell command:").strip()
+    jobs = {job.pop("rule"): job for job in jobs.values()}
     jobs.pop("all", None)
     for job in jobs.values():
         found = CONFIG_JSON.search(job["command"] or "")

@@ -1,0 +1,23 @@
+"""Stage train_charlm: one neural character language model (ffngram, hand, rnn, gru or lstm)."""
+
+from pathlib import Path
+
+from reviewgen.config import stage_config
+from reviewgen.experiments.charlm import NEURAL_ARCHS, train_neural
+from reviewgen.experiments.common import StageOutputs, add_output_arguments
+from reviewgen.stage import run_stage, stage_parser
+
+
+def main() -> None:
+    parser = stage_parser(__doc__)
+    parser.add_argument("--arch", required=True, choices=NEURAL_ARCHS)
+    parser.add_argument("--sentences", required=True)
+    parser.add_argument("--vocab", required=True)
+    add_output_arguments(parser)
+    args = parser.parse_args()
+    cfg = stage_config(args, ["charlm.data", "charlm.sampling", f"charlm.{args.arch}", "runtime"])
+    train_neural(args.arch, cfg, Path(args.sentences), Path(args.vocab), StageOutputs.from_args(args))
+
+
+if __name__ == "__main__":
+    run_stage(main)
