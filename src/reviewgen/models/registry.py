@@ -1,0 +1,73 @@
+"""Model files on disk: one format for every model, loadable without any of the training code.
+
+A file holds ``{"format", "kind", "hparams", "state_dict", "extra"}``: the kind names a class in
+:data:`MODEL_KINDS`, ``hparams`` are its constructor arguments, ``extra`` is anything the caller wants
+to keep beside the weights (vocabulary size, training metrics...). Everything but the weights must be
+plain data so that ``torch.load(..., weights_only=True)`` can read the file without running any code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..io import atomic_path
+from .charrnn import CharRNNLM
+from .ngram import FeedForwardNGramLM
+from .wordlm import ConditionedWordLM
+
+FORMAT = 1
+
+# A new model kind needs only one line here.
+MODEL_KINDS: dict[str, type[nn.Module]] = {
+    "charlm": CharRNNLM,
+    "ffngram": FeedForwardNGramLM,
+    "wordlm": ConditionedWordLM,
+}
+
+
+def _model_class(kind: str, where: str) -> type[nn.Module]:
+    if kind not in MODEL_KINDS:
+        known = ", ".join(sorted(MODEL_KINDS))
+        raise ValueError(f"{where}: unknown model kind {kind!r}; known kinds: {known}")
+    return MODEL_KINDS[kind]
+
+
+def save_model(
+    path: str | os.PathLike,
+    kind: str,
+    hparams: dict[str, Any],
+    model: nn.Module,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write ``model`` atomically: a crash mid-write leaves a temp file, never a truncated model file."""
+    model_class = _model_class(kind, str(path))
+    if not isinstance(model, model_class):
+        raise TypeError(f"{path}: kind {kind!r} is {model_class.__name__}, got a {type(model).__name__}")
+    extra = extra or {}
+    for name, value in (("hparams", hparams), ("extra", extra)):
+        try:  # fail now rather than when a weights_only load refuses the file
+            json.dumps(value)
+        except TypeError as err:
+            raise TypeError(f"{path}: {name} must be plain JSON-able data: {err}") from err
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    payload = {"format": FORMAT, "kind": kind, "hparams": hparams, "state_dict": state, "extra": extra}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, dict, dict]:
+    """Rebuild a saved model on ``device`` in eval mode; returns ``(model, hparams, extra)``."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"model file not found: {path}")
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if payload.get("format") != FORMAT:
+        found = payload.get("format")
+        raise ValueError(f"{path}: unsupported model file format {found!r} (expected {FORMAT})")
+    model = _model_class(payload["kind"], str(path))(**payload["hparams"])
+    model.load_state_dict(payload["state_dict"])
+    return model.to(device).eval(), payload["hparams"], payload["extra"]

@@ -1,0 +1,54 @@
+import pytest
+import torch
+
+from reviewgen.models.charrnn import CharRNNLM
+from reviewgen.models.registry import MODEL_KINDS, load_model, save_model
+
+CASES = {
+    "charlm": {"vocab_size": 12, "cell": "gru", "emb_dim": 6, "hidden": 8, "layers": 2, "dropout": 0.2},
+    "ffngram": {"vocab_size": 12, "order": 4, "emb_dim": 6, "hidden": 8},
+    "wordlm": {"vocab_size": 12, "n_features": 2, "emb_dim": 8, "hidden": 8, "tie_weights": True},
+}
+
+
+def outputs(kind, model):
+    torch.manual_seed(1)
+    if kind == "ffngram":
+        return model(torch.randint(0, 12, (3, 3)))
+    tokens = torch.randint(0, 12, (3, 5))
+    return model(tokens, torch.rand(3, 2))[0] if kind == "wordlm" else model(tokens)[0]
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_round_trip_gives_identical_outputs(tmp_path, kind):
+    model = MODEL_KINDS[kind](**CASES[kind]).eval()
+    path = tmp_path / "models" / f"{kind}.pt"
+    save_model(path, kind, CASES[kind], model, extra={"vocab": "data/vocab.json", "valid_bpc": 2.5})
+    loaded, hparams, extra = load_model(path)
+    assert type(loaded) is type(model) and not loaded.training
+    assert hparams == CASES[kind] and extra == {"vocab": "data/vocab.json", "valid_bpc": 2.5}
+    torch.testing.assert_close(outputs(kind, loaded), outputs(kind, model), rtol=0, atol=0)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere.pt"):
+        load_model(tmp_path / "nowhere.pt")
+
+
+def test_unknown_kinds_are_rejected(tmp_path):
+    model = CharRNNLM(10, emb_dim=4, hidden=4)
+    with pytest.raises(ValueError, match="unknown model kind 'transformer'"):
+        save_model(tmp_path / "m.pt", "transformer", {}, model)
+    torch.save({"format": 1, "kind": "transformer", "hparams": {}, "state_dict": {}, "extra": {}}, tmp_path / "t.pt")
+    with pytest.raises(ValueError, match="known kinds: charlm"):
+        load_model(tmp_path / "t.pt")
+
+
+def test_bad_saves_fail_early(tmp_path):
+    model = CharRNNLM(10, emb_dim=4, hidden=4)
+    with pytest.raises(TypeError, match="CharRNNLM"):
+        save_model(tmp_path / "m.pt", "wordlm", {}, model)
+    with pytest.raises(TypeError, match="extra must be plain JSON-able"):
+        save_model(tmp_path / "m.pt", "charlm", {"vocab_size": 10}, model, extra={"when": object()})
+    assert not list(tmp_path.iterdir())

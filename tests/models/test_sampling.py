@@ -1,0 +1,45 @@
+import torch
+
+from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, autoregress, sample_next
+
+
+def test_temperature_zero_is_greedy_and_never_draws_pad_or_bos():
+    logits = torch.tensor([[9.0, 9.0, 0.0, 0.0, 1.0, 2.0], [9.0, 9.0, 0.0, 0.0, 3.0, 1.0]])
+    assert sample_next(logits, 0).tolist() == [5, 4]
+    draws = sample_next(logits.repeat(500, 1), 1.0, torch.Generator().manual_seed(0))
+    assert not torch.isin(draws, torch.tensor([PAD_ID, BOS_ID])).any()
+
+
+def test_low_temperature_approaches_greedy():
+    logits = torch.randn(200, 30, generator=torch.Generator().manual_seed(0))
+    cold = sample_next(logits, 1e-3, torch.Generator().manual_seed(1))
+    assert torch.equal(cold, sample_next(logits, 0))
+
+
+def scripted(stop_after: list[int], vocab: int = 8):
+    """A step function whose row i emits id 4 + step until step ``stop_after[i]``, then <eos>."""
+    calls = []
+
+    def step(previous: torch.Tensor) -> torch.Tensor:
+        t = len(calls)
+        calls.append(previous.clone())
+        logits = torch.zeros(len(stop_after), vocab)
+        for row, stop in enumerate(stop_after):
+            logits[row, EOS_ID if t == stop else 4 + t % 4] = 50.0
+        return logits
+
+    return step, calls
+
+
+def test_rows_stop_at_their_own_eos_and_at_max_len():
+    step, calls = scripted([1, 3, 100])
+    out = autoregress(step, 3, max_len=5, temperature=1.0, generator=None, device=torch.device("cpu"))
+    assert out == [[4], [4, 5, 6], [4, 5, 6, 7, 4]]
+    assert calls[0].tolist() == [BOS_ID] * 3
+
+
+def test_loop_ends_once_every_row_is_done():
+    step, calls = scripted([2, 1])
+    out = autoregress(step, 2, max_len=50, temperature=0, generator=None, device=torch.device("cpu"))
+    assert out == [[4, 5], [4]]
+    assert len(calls) == 3

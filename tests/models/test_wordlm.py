@@ -1,0 +1,65 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from reviewgen.models.wordlm import ConditionedWordLM
+from reviewgen.training.batching import lm_inputs_targets, pad_batch
+
+V = 20
+
+
+def lm_loss(inputs, targets, features):
+    def loss(model):
+        logits, _ = model(inputs, features)
+        return F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), ignore_index=0)
+
+    return loss
+
+
+def test_forward_shapes_and_input_size():
+    model = ConditionedWordLM(V, n_features=1, emb_dim=300, hidden=16).eval()
+    assert model.lstm.input_size == 301  # the classic 300-d embedding + energy
+    logits, (h, c) = model(torch.randint(0, V, (3, 7)), torch.rand(3, 1))
+    assert logits.shape == (3, 7, V) and h.shape == c.shape == (1, 3, 16)
+
+
+def test_features_must_match_the_batch():
+    model = ConditionedWordLM(V, n_features=2, emb_dim=8, hidden=8)
+    with pytest.raises(ValueError, match="n_features=2"):
+        model(torch.randint(0, V, (3, 5)), torch.rand(3, 1))
+
+
+def test_tied_weights_share_the_embedding():
+    model = ConditionedWordLM(V, n_features=1, emb_dim=12, hidden=12, tie_weights=True)
+    assert model.out.weight is model.embed.weight
+    with pytest.raises(ValueError, match="hidden == emb_dim"):
+        ConditionedWordLM(V, n_features=1, emb_dim=12, hidden=10, tie_weights=True)
+
+
+def test_training_lowers_the_loss(toy_seqs, train):
+    padded, _ = pad_batch([[1, *s, 2] for s in toy_seqs])
+    features = torch.rand(len(toy_seqs), 2)
+    model = ConditionedWordLM(V, n_features=2, emb_dim=8, hidden=24, layers=2, dropout=0.1)
+    first, last = train(model, lm_loss(*lm_inputs_targets(padded), features))
+    assert last < 0.5 * first
+
+
+def test_the_features_steer_the_samples(train):
+    # Energy 1.0 always reads "4 4 4", energy 0.0 always "5 5 5": only the feature tells them apart.
+    padded, _ = pad_batch([[1, 4, 4, 4, 2], [1, 5, 5, 5, 2]] * 4)
+    energy = torch.tensor([[1.0], [0.0]] * 4)
+    model = ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=16)
+    train(model, lm_loss(*lm_inputs_targets(padded), energy), steps=80, lr=0.05)
+    assert model.sample(torch.tensor([[1.0], [0.0], [1.0]]), max_len=10, temperature=0) == [
+        [4, 4, 4],
+        [5, 5, 5],
+        [4, 4, 4],
+    ]
+
+
+def test_sampling_is_batched_bounded_and_reproducible():
+    model = ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=16)
+    features = torch.rand(5, 1)
+    samples = model.sample(features, max_len=4, generator=torch.Generator().manual_seed(2))
+    assert len(samples) == 5 and all(len(s) <= 4 for s in samples)
+    assert samples == model.sample(features, max_len=4, generator=torch.Generator().manual_seed(2))
