@@ -9,8 +9,11 @@ rule fetch_reviews:
         code=[
             "src/reviewgen/data/reviews.py",
             "src/reviewgen/data/synthetic.py",
+            "src/reviewgen/data/synthetic_background.py",
             "src/reviewgen/data/synthetic_grammar.py",
             "src/reviewgen/data/synthetic_lexicon.py",
+            "src/reviewgen/data/synthetic_phrases.py",
+            "src/reviewgen/data/synthetic_world.py",
         ],
     output:
         reviews="data/raw/reviews.parquet",
@@ -28,7 +31,11 @@ rule fetch_reviews:
 rule fetch_features:
     input:
         script="workflow/scripts/fetch_features.py",
-        code=["src/reviewgen/data/features.py", "src/reviewgen/data/spotify.py"],
+        code=[
+            "src/reviewgen/data/features.py",
+            "src/reviewgen/data/join.py",
+            "src/reviewgen/data/spotify.py",
+        ],
         reviews="data/raw/reviews.parquet",
         source_features="data/raw/source_features.csv",
     output:

@@ -14,7 +14,9 @@ rule train_ngram:
         code=[
             "src/reviewgen/experiments/charlm.py",
             "src/reviewgen/experiments/lm_data.py",
+            "src/reviewgen/models/charrnn.py",
             "src/reviewgen/models/ngram.py",
+            "src/reviewgen/training/trainer.py",
         ],
         sentences="data/processed/sentences.parquet",
         vocab="data/processed/vocab_chars.json",
@@ -66,6 +68,7 @@ rule train_wordlm:
         code=[
             "src/reviewgen/experiments/wordlm.py",
             "src/reviewgen/experiments/lm_data.py",
+            "src/reviewgen/models/ngram.py",
             "src/reviewgen/models/wordlm.py",
             "src/reviewgen/training/trainer.py",
         ],
