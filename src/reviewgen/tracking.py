@@ -1,0 +1,267 @@
+"""MLflow tracking for the stages that train and evaluate: the only module that talks to MLflow.
+
+Runs are logged into one SQLite store at the repository root unless ``MLFLOW_TRACKING_URI`` says
+otherwise. Several stages may train at once (``snakemake -j4``, SLURM array jobs), so every call is
+retried on SQLite's "database is locked", and the one-off work of creating the database schema and the
+experiment happens under a file lock. Params and tags pass a secret filter first: Spotify credentials
+and other tokens never reach the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import random
+import re
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.exceptions import MlflowException
+
+from reviewgen.io import get_logger
+
+log = get_logger("tracking")
+
+T = TypeVar("T")
+
+# A key part is secret when one of its words is one of these, or it ends in "token": `client_secret`,
+# `clientSecret`, `SPOTIPY_CLIENT_ID`, `hf_token` match; `max_tokens`, `tokenizer`, `min_token_freq` do not.
+_SECRET_WORDS = r"secret|password|passwd|credentials?|api_?key|apikey|client_id|access_key|private_key"
+_SECRET = re.compile(rf"(^|_)({_SECRET_WORDS})(_|$)|(^|_)token$")
+# Special-token names are vocabulary settings, not credentials.
+_SPECIAL_TOKEN = re.compile(r"^(unk|pad|bos|eos|sos|sep|cls|mask|start|end)_token$")
+# Substrings of errors worth retrying: SQLite lock contention and flaky connections to a server.
+_TRANSIENT = ("locked", "busy", "deadlock", "timed out", "timeout", "connection", "temporarily unavailable")
+_RETRIES = 8
+_MAX_PARAMS_PER_BATCH = 100  # MLflow's log_batch limit
+_jitter = random.Random()  # private: retries must not move the global RNG that training is seeded with
+
+
+def tracking_uri(repo_root: Path) -> str:
+    """``MLFLOW_TRACKING_URI`` when set, else ``mlflow.db`` at the repository root."""
+    return _default_uri(repo_root)
+
+
+def _default_uri(repo_root: Path) -> str:  # start_run's `tracking_uri` argument hides the public name
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path(repo_root).resolve() / 'mlflow.db'}"
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a param/env name looks like it holds a credential (case-insensitive, camelCase aware)."""
+    for part in re.split(r"[./]+", key):
+        word = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", part).lower().replace("-", "_").replace(" ", "_")
+        if _SECRET.search(word) and not _SPECIAL_TOKEN.match(word):
+            return True
+    return False
+
+
+def _secret_values() -> list[str]:
+    """Values of secret-looking environment variables, to catch them under an innocent param name."""
+    # Short values ("1", "true") are flags, not credentials, and would match innocent params.
+    return [value for name, value in os.environ.items() if is_secret_key(name) and len(value) >= 8]
+
+
+def _drop_secrets(items: dict[str, str], what: str) -> dict[str, str]:
+    secrets = _secret_values()
+    kept = {k: v for k, v in items.items() if not is_secret_key(k) and not any(s in v for s in secrets)}
+    if len(kept) < len(items):
+        log.info("not logging %d secret-looking %s: %s", len(items) - len(kept), what,
+                 ", ".join(sorted(set(items) - set(kept))))
+    return kept
+
+
+def flatten_params(nested: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"wordlm": {"optim": {"lr": 0.1}}}`` -> ``{"wordlm.optim.lr": "0.1"}``, secrets dropped."""
+    return _drop_secrets(_flatten(nested, prefix), "params")
+
+
+def _flatten(nested: dict[str, Any], prefix: str) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in nested.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def _git_commit() -> str:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
+
+
+def run_tags(device: Any) -> dict[str, str]:
+    """Where and how a run happened: code version, orchestrator, SLURM job, device, host."""
+    if os.environ.get("REVIEWGEN_ORCHESTRATOR"):
+        orchestrator = os.environ["REVIEWGEN_ORCHESTRATOR"]
+    elif any(os.environ.get(name) for name in ("DVC_ROOT", "DVC_EXP_NAME", "DVC_EXP_BASELINE_REV")):
+        orchestrator = "dvc"  # DVC exports these to the commands of `dvc repro` / `dvc exp run`
+    else:
+        orchestrator = "manual"
+    tags = {
+        "git_commit": _git_commit(),
+        "orchestrator": orchestrator,
+        "device": str(device),
+        "hostname": socket.gethostname(),
+    }
+    if os.environ.get("SLURM_JOB_ID"):
+        tags["slurm_job_id"] = os.environ["SLURM_JOB_ID"]
+    return tags
+
+
+def _transient(err: Exception) -> bool:
+    chain: BaseException | None = err
+    while chain is not None:
+        if any(word in str(chain).lower() for word in _TRANSIENT):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    return False
+
+
+def retry(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call(*args, **kwargs)``, retried with exponential backoff and jitter on transient errors."""
+    attempt = 0
+    while True:
+        try:
+            return call(*args, **kwargs)
+        except Exception as err:
+            attempt += 1
+            if attempt >= _RETRIES or not _transient(err):
+                raise
+            delay = min(5.0, 0.1 * 2**attempt) * (0.5 + _jitter.random())
+            reason = " ".join(str(err).split())[:200]
+            log.warning("MLflow call failed (%s); retry %d in %.1fs", reason, attempt, delay)
+            time.sleep(delay)
+
+
+@contextlib.contextmanager
+def _setup_lock(uri: str) -> Iterator[None]:
+    """Serialise schema creation and experiment creation between processes on this machine.
+
+    MLflow creates its SQLite schema when a process first opens the store; two processes doing that at
+    once on a fresh file can fail halfway, which no retry repairs.
+    """
+    digest = hashlib.sha256(uri.encode("utf-8")).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"reviewgen-mlflow-{digest}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _experiment_id(client: MlflowClient, name: str, uri: str) -> str:
+    experiment = retry(client.get_experiment_by_name, name)
+    if experiment is None:
+        location = None
+        if uri.startswith("sqlite:///"):
+            # Artifacts beside the database rather than under whatever directory the stage runs in.
+            root = Path(uri.removeprefix("sqlite:///")).parent / "mlruns"
+            location = (root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
+        try:
+            return retry(client.create_experiment, name, artifact_location=location)
+        except MlflowException:
+            # Another machine created it between our lookup and our create.
+            experiment = retry(client.get_experiment_by_name, name)
+            if experiment is None:
+                raise
+    if experiment.lifecycle_stage == "deleted":
+        retry(client.restore_experiment, experiment.experiment_id)
+    return experiment.experiment_id
+
+
+class TrackedRun:
+    """One MLflow run; a context manager that ends it FINISHED, or FAILED when the block raises."""
+
+    def __init__(self, client: MlflowClient, run_id: str) -> None:
+        self.client = client
+        self.run_id = run_id
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        now = int(time.time() * 1000)
+        batch = [Metric(key, float(value), now, step or 0) for key, value in metrics.items()]
+        retry(self.client.log_batch, self.run_id, metrics=batch)
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        """Log flattened params; keys a resumed run already has are skipped (MLflow refuses changes)."""
+        flat = flatten_params(params)
+        logged = retry(self.client.get_run, self.run_id).data.params
+        changed = sorted(k for k in flat if k in logged and logged[k] != flat[k])
+        if changed:
+            log.warning("run %s keeps its original value for params: %s", self.run_id, ", ".join(changed))
+        fresh = [Param(k, v) for k, v in flat.items() if k not in logged]
+        for start in range(0, len(fresh), _MAX_PARAMS_PER_BATCH):
+            retry(self.client.log_batch, self.run_id, params=fresh[start : start + _MAX_PARAMS_PER_BATCH])
+
+    def set_tags(self, tags: dict[str, Any]) -> None:
+        kept = _drop_secrets({k: str(v) for k, v in tags.items()}, "tags")
+        retry(self.client.log_batch, self.run_id, tags=[RunTag(k, v) for k, v in kept.items()])
+
+    def log_artifact(self, path: str | os.PathLike, artifact_path: str | None = None) -> None:
+        """Copy a file, or a directory's contents, into the run's artifacts."""
+        if Path(path).is_dir():
+            retry(self.client.log_artifacts, self.run_id, str(path), artifact_path)
+        else:
+            retry(self.client.log_artifact, self.run_id, str(path), artifact_path)
+
+    def log_dict(self, obj: dict[str, Any], artifact_file: str) -> None:
+        retry(self.client.log_dict, self.run_id, obj, artifact_file)
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        retry(self.client.log_text, self.run_id, text, artifact_file)
+
+    def __enter__(self) -> TrackedRun:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
+        if kind is None:
+            status = "FINISHED"
+        elif issubclass(kind, KeyboardInterrupt):
+            status = "KILLED"
+        else:
+            status = "FAILED"
+        retry(self.client.set_terminated, self.run_id, status)
+
+
+def start_run(
+    experiment: str,
+    run_name: str,
+    params: dict[str, Any],
+    tags: dict[str, Any],
+    run_id: str | None = None,
+    tracking_uri: str | None = None,
+) -> TrackedRun:
+    """Start a run (or continue ``run_id``, e.g. after resuming from a checkpoint) with params and tags."""
+    uri = tracking_uri or _default_uri(Path.cwd())
+    with _setup_lock(uri):
+        client = retry(MlflowClient, tracking_uri=uri)  # opening a fresh SQLite store creates its schema
+        experiment_id = _experiment_id(client, experiment, uri)
+    if run_id is not None:
+        try:
+            retry(client.update_run, run_id, status="RUNNING")
+            log.info("continuing MLflow run %s", run_id)
+        except MlflowException as err:
+            # The checkpoint outlived the store (mlflow.db deleted): a new run beats no tracking.
+            log.warning("cannot continue MLflow run %s (%s); starting a new one", run_id,
+                        " ".join(str(err).split())[:200])
+            run_id = None
+    if run_id is None:
+        run_id = retry(client.create_run, experiment_id, run_name=run_name).info.run_id
+        log.info("MLflow run %s (%s) in experiment %s", run_id, run_name, experiment)
+    run = TrackedRun(client, run_id)
+    run.set_tags(tags)
+    run.log_params(params)
+    return run

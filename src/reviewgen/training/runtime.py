@@ -1,0 +1,101 @@
+"""Where and how a training job runs: device choice, seeding, determinism, CPU threads, batch moves.
+
+Every stage that trains calls these before building its model, so that the same params on the same
+machine give bit-identical metrics, and a job scheduled with N cores by Snakemake or SLURM uses N.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+from typing import Any
+
+import numpy as np
+import torch
+
+from reviewgen.config import ConfigError
+from reviewgen.io import get_logger
+
+log = get_logger("training.runtime")
+
+# Read in this order when no explicit thread count is given: OMP_NUM_THREADS is the usual way a launcher
+# passes a job's thread budget; SLURM_CPUS_PER_TASK is the allocation of a SLURM batch job.
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK")
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """``"auto"`` is CUDA when present else CPU; ``"cpu"``; ``"cuda"`` or ``"cuda:N"`` (must exist)."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cpu":
+        return torch.device("cpu")
+    if requested == "cuda" or requested.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ConfigError(f"params: device '{requested}' requested but CUDA is not available here")
+        device = torch.device(requested)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"params: device '{requested}' requested but only {torch.cuda.device_count()} GPU(s) exist"
+            )
+        return device
+    raise ConfigError(f"params: device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {requested!r}")
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed every RNG a model may draw from and ask torch for deterministic kernels.
+
+    ``warn_only=True`` because a few CUDA kernels have no deterministic version: a warning naming the
+    op is more useful than killing a long GPU run. On CPU the kernels we use are deterministic.
+    """
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    if deterministic:
+        # cuBLAS reads this when it initialises; it must be set before the first GEMM on the GPU.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def set_threads(n: int | None = None) -> int:
+    """Use ``n`` intra-op threads, else the count the scheduler exported; returns the count in use."""
+    source = "argument"
+    if n is None:
+        for name in THREAD_ENV_VARS:
+            value = os.environ.get(name, "").strip()
+            if value:
+                try:
+                    n = int(value)
+                except ValueError as err:
+                    raise ConfigError(f"environment: {name} must be an integer, got {value!r}") from err
+                source = name
+                break
+    if n is None:
+        return torch.get_num_threads()
+    if n < 1:
+        raise ConfigError(f"threads must be >= 1, got {n} (from {source})")
+    torch.set_num_threads(n)
+    log.debug("torch uses %d threads (from %s)", n, source)
+    return n
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """A well-mixed seed for the batch order of one epoch, independent of every other epoch."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0])
+
+
+def to_device(obj: Any, device: torch.device) -> Any:
+    """``obj`` with every tensor inside it (tuples, lists, dicts, dataclasses) moved to ``device``."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device, non_blocking=device.type == "cuda")  # async host-to-GPU copies only
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        moved = {f.name: to_device(getattr(obj, f.name), device) for f in dataclasses.fields(obj) if f.init}
+        return dataclasses.replace(obj, **moved)
+    if isinstance(obj, dict):
+        return {key: to_device(value, device) for key, value in obj.items()}
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a namedtuple keeps its type
+        return type(obj)(*(to_device(value, device) for value in obj))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj
