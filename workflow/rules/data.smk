@@ -1,6 +1,16 @@
 # Data stages: reviews and features in, sentences, vocabularies and the tense dataset out.
-# Directive order: input, output, params, shell. Inputs list the script and the library modules
+# Directive order: input, output, params, shell. They take seconds, so on a cluster they run on the
+# node that runs Snakemake rather than waiting in a queue (fetch_features may also need the internet). Inputs list the script and the library modules
 # it runs (as dvc.yaml's deps do), so a code change reruns the stage in both tools.
+
+
+localrules:
+    fetch_reviews,
+    fetch_features,
+    join,
+    split_sentences,
+    build_vocab,
+    build_tense_data,
 
 
 rule fetch_reviews:

@@ -2,6 +2,9 @@
 # MLflow run. Checkpoints (results/checkpoints/) are not outputs, so a killed job resumes on rerun.
 
 CHARLM_ARCHS = config["charlm"]["archs"]
+# Per-job requests for a cluster. `gpu` maps to sbatch --gpus; partitions come from the profile, and a
+# CPU-only cluster sets gpu: 0 there (see slurm/config.yaml). Locally these only bound parallelism.
+TRAIN_RESOURCES = dict(gpu=1, mem_mb=4000, runtime=120)
 
 
 wildcard_constraints:
@@ -27,6 +30,10 @@ rule train_ngram:
         samples="results/samples/charlm-ngram.txt",
     params:
         config=stage_config("charlm.data", "charlm.sampling", "charlm.ngram"),
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --sentences {input.sentences} --vocab {input.vocab}"
@@ -54,6 +61,9 @@ rule train_charlm:
     params:
         config=lambda wc: stage_config("charlm.data", "charlm.sampling", f"charlm.{wc.arch}", "runtime"),
         checkpoint="results/checkpoints/charlm-{arch}.pt",
+    threads: 2
+    resources:
+        **TRAIN_RESOURCES,
     shell:
         "python {input.script} --config-json {params.config:q} --arch {wildcards.arch}"
         " --sentences {input.sentences} --vocab {input.vocab}"
@@ -82,6 +92,9 @@ rule train_wordlm:
     params:
         config=stage_config("wordlm", "runtime"),
         checkpoint="results/checkpoints/wordlm.pt",
+    threads: 2
+    resources:
+        **TRAIN_RESOURCES,
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --sentences {input.sentences} --vocab {input.vocab}"
