@@ -7,6 +7,7 @@ configfile: "params.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -16,4 +17,5 @@ rule all:
         rules.train_ngram.output,
         expand(rules.train_charlm.output, arch=CHARLM_ARCHS),
         rules.train_wordlm.output,
+        rules.report_wordfreq.output,
     default_target: True

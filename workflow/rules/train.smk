@@ -78,6 +78,7 @@ rule train_wordlm:
         code=[
             "src/reviewgen/experiments/wordlm.py",
             "src/reviewgen/experiments/lm_data.py",
+            "src/reviewgen/data/scaling.py",
             "src/reviewgen/models/ngram.py",
             "src/reviewgen/models/wordlm.py",
             "src/reviewgen/training/trainer.py",

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from reviewgen.config import ConfigError, get
+from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.metrics import perplexity
 from reviewgen.experiments.common import (
@@ -31,23 +32,6 @@ from reviewgen.models.registry import save_model
 from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.runtime import seed_everything
 from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer
-
-
-@dataclass
-class FeatureScaler:
-    """Standardises raw track features with train statistics; kept in the model file for sampling."""
-
-    names: list[str]
-    mean: list[float]
-    std: list[float]
-
-    @classmethod
-    def fit(cls, names: list[str], rows: np.ndarray) -> FeatureScaler:
-        std = rows.std(axis=0)
-        return cls(names, rows.mean(axis=0).tolist(), np.where(std > 0, std, 1.0).tolist())
-
-    def transform(self, rows: np.ndarray) -> np.ndarray:
-        return (np.asarray(rows, dtype=np.float64) - self.mean) / self.std
 
 
 @dataclass
@@ -142,7 +126,7 @@ def train_wordlm(cfg: dict[str, Any], sentences: Path, vocab_path: Path, outputs
             "test_perplexity_constant": test_ppl["constant"],
             "conditioning_gain": test_ppl["shuffled"] - test_ppl["true"], "device": str(trainer.device),
         }
-        extra = {"vocab": str(vocab_path), "features": scaler.__dict__,
+        extra = {"vocab": str(vocab_path), "features": scaler.to_json(),
                  "feature_medians": np.median(splits["train"].features, axis=0).tolist(), "metrics": metrics}
         save_model(outputs.model, "wordlm", hparams, model, extra=extra)
         samples = sample_text(model, vocab, scaler, extra["feature_medians"], section["sampling"], config.seed)
@@ -160,9 +144,8 @@ def sample_text(model: ConditionedWordLM, vocab: Vocab, scaler: FeatureScaler, m
     generator = torch.Generator(device).manual_seed(seed)
     lines = [f"# wordlm: samples at temperature {temperature}"]
     for value in get(sampling, "values", list, "wordlm.sampling"):
-        raw = np.array(medians, dtype=np.float64)
-        raw[0] = float(value)
-        rows = torch.as_tensor(scaler.transform(np.tile(raw, (per, 1))), dtype=torch.float32)
+        row = scaler.row(medians, **{scaler.names[0]: float(value)})
+        rows = torch.as_tensor(np.tile(row, (per, 1)), dtype=torch.float32)
         lines.append(f"\n## {scaler.names[0]} = {value}")
         lines += [" ".join(vocab.decode(ids)) for ids in model.sample(rows, max_len, temperature, generator)]
     return "\n".join(lines) + "\n"

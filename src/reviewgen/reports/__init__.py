@@ -1,0 +1,5 @@
+"""Report stages: read trained models and results from disk, write tables, plots and summaries.
+
+Like ``experiments`` for training, these sit between the stage scripts and the library: the
+computations live in ``reviewgen.evaluation``; a report module loads, calls and writes.
+"""
