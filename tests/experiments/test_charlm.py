@@ -1,0 +1,114 @@
+"""The character-LM training stages end to end on tiny data: outputs, MLflow, determinism, kill -9 resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from reviewgen.experiments.charlm import train_counts, train_neural
+from reviewgen.experiments.common import StageOutputs
+from tests.conftest import REPO
+
+TRAIN = {"lr": 0.01, "optimizer": "adam", "clip_grad": 1.0, "seed": 5}
+
+
+def config(arch: str, epochs: int = 2, hidden: int = 32) -> dict:
+    model = {"order": 4, "emb_dim": 8, "hidden": hidden} if arch == "ffngram" else {
+        "emb_dim": 8, "hidden": hidden, "layers": 1, "dropout": 0.0}
+    return {
+        "charlm.data": {"max_chars": 300, "max_train_sentences": None, "seed": 1},
+        "charlm.sampling": {"temperatures": [0.5, 1.0], "per_temperature": 2, "max_len": 40},
+        f"charlm.{arch}": {"model": model, "batch_size": 16, "train": {**TRAIN, "epochs": epochs}},
+        "charlm.ngram": {"order": 3, "add_k": 0.1},
+        "runtime": {"device": "cpu", "bf16": False, "progress": False},
+    }
+
+
+def outputs(root: Path, name: str) -> StageOutputs:
+    return StageOutputs(root / f"{name}.pt", root / f"{name}.json", root / f"{name}.csv", root / f"{name}.txt",
+                        root / f"{name}.ckpt")
+
+
+def without_timing(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if k != "seconds_per_epoch"}
+
+
+@pytest.mark.parametrize("arch", ["ffngram", "hand", "gru"])
+def test_neural_stage_trains_logs_and_writes_its_outputs(arch, tiny_data, tracking_store, tmp_path):
+    out = outputs(tmp_path, arch)
+    metrics = train_neural(arch, config(arch, epochs=3), tiny_data["sentences"], tiny_data["chars"], out)
+
+    history = pd.read_csv(out.history)
+    assert list(history["epoch"]) == [1, 2, 3]
+    assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
+    assert 0 < metrics["test_bits_per_char"] < 8 and metrics["parameters"] > 0
+    assert json.loads(out.metrics.read_text()) == metrics
+    assert out.samples.read_text().count("## temperature") == 2
+    assert not out.checkpoint.exists(), "a finished stage leaves no checkpoint to resume from"
+
+    client = MlflowClient(tracking_store)
+    (run,) = client.search_runs([client.get_experiment_by_name("reviewgen-charlm").experiment_id])
+    assert run.info.status == "FINISHED" and run.data.tags["stage"] == f"charlm-{arch}"
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "valid_loss")] == [1, 2, 3]
+    assert run.data.metrics["test_bits_per_char"] == pytest.approx(metrics["test_bits_per_char"])
+    logged = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {out.model.name, out.history.name, out.samples.name, out.metrics.name} <= logged
+
+
+def test_count_ngram_stage(tiny_data, tracking_store, tmp_path):
+    out = outputs(tmp_path, "ngram")
+    metrics = train_counts(config("lstm"), tiny_data["sentences"], tiny_data["chars"], out)
+    assert 0 < metrics["test_bits_per_char"] < 8
+    assert metrics["valid_bits_per_char"] > pd.read_csv(out.history)["train_bits_per_char"].iloc[0]
+
+
+def test_same_params_give_the_same_metrics(tiny_data, tracking_store, tmp_path):
+    first = train_neural("lstm", config("lstm"), tiny_data["sentences"], tiny_data["chars"],
+                         outputs(tmp_path / "a", "lstm"))
+    second = train_neural("lstm", config("lstm"), tiny_data["sentences"], tiny_data["chars"],
+                          outputs(tmp_path / "b", "lstm"))
+    assert without_timing(first) == without_timing(second)
+
+
+def run_stage_command(cfg: dict, data: dict, out: StageOutputs) -> list[str]:
+    return [sys.executable, str(REPO / "workflow/scripts/train_charlm.py"), "--config-json", json.dumps(cfg),
+            "--arch", "hand", "--sentences", str(data["sentences"]), "--vocab", str(data["chars"]),
+            "--model-out", str(out.model), "--metrics-out", str(out.metrics), "--history-out", str(out.history),
+            "--samples-out", str(out.samples), "--checkpoint", str(out.checkpoint)]
+
+
+def test_stage_killed_mid_training_resumes_to_the_same_metrics(tiny_data, tmp_path):
+    cfg = config("hand", epochs=4, hidden=96)
+    env = dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'killed.db'}", OMP_NUM_THREADS="1")
+    killed = outputs(tmp_path / "killed", "hand")
+    proc = subprocess.Popen(run_stage_command(cfg, tiny_data, killed), env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not killed.checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)  # during epoch 2: the checkpoint of epoch 1 has just been written
+    proc.wait()
+    assert not killed.metrics.exists(), "the stage finished before it could be killed; the test proved nothing"
+    assert killed.checkpoint.exists()
+
+    subprocess.run(run_stage_command(cfg, tiny_data, killed), env=env, check=True, stderr=subprocess.DEVNULL)
+    env_clean = dict(env, MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'clean.db'}")
+    clean = outputs(tmp_path / "clean", "hand")
+    subprocess.run(run_stage_command(cfg, tiny_data, clean), env=env_clean, check=True, stderr=subprocess.DEVNULL)
+
+    resumed_metrics, clean_metrics = (json.loads(o.metrics.read_text()) for o in (killed, clean))
+    assert without_timing(resumed_metrics) == without_timing(clean_metrics)
+    columns = ["epoch", "train_loss", "valid_loss"]
+    pd.testing.assert_frame_equal(pd.read_csv(killed.history)[columns], pd.read_csv(clean.history)[columns])
+    client = MlflowClient(env["MLFLOW_TRACKING_URI"])
+    runs = client.search_runs([client.get_experiment_by_name("reviewgen-charlm").experiment_id])
+    assert len(runs) == 1 and runs[0].info.status == "FINISHED", "the resumed stage continues its MLflow run"
+    assert [m.step for m in client.get_metric_history(runs[0].info.run_id, "valid_loss")] == [1, 2, 3, 4]
