@@ -18,4 +18,5 @@ rule all:
         expand(rules.train_charlm.output, arch=CHARLM_ARCHS),
         rules.train_wordlm.output,
         rules.report_wordfreq.output,
+        rules.report_overview.output,
     default_target: True

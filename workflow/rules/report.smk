@@ -29,3 +29,40 @@ rule report_wordfreq:
         "python {input.script} --config-json {params.config:q}"
         " --model {input.model} --vocab {input.vocab} --truth {input.truth}"
         " --out-dir {output.out_dir} --metrics-out {output.metrics}"
+
+
+CHARLM_MODELS = ["ngram"] + CHARLM_ARCHS
+# Every trained model (its metrics file) and every model trained by epochs (its history).
+TRAINED = [f"charlm-{m}" for m in CHARLM_MODELS] + ["wordlm"]
+HISTORIES = [f"charlm-{a}" for a in CHARLM_ARCHS] + ["wordlm"]
+
+
+rule report_overview:
+    input:
+        script="workflow/scripts/report_overview.py",
+        code=[
+            "src/reviewgen/reports/overview.py",
+            "src/reviewgen/evaluation/plots.py",
+            "src/reviewgen/evaluation/runs.py",
+            "src/reviewgen/evaluation/tables.py",
+        ],
+        charlm_metrics=expand("results/metrics/charlm-{model}.json", model=CHARLM_MODELS),
+        charlm_samples=expand("results/samples/charlm-{model}.txt", model=CHARLM_MODELS),
+        histories=expand("results/histories/{name}.csv", name=HISTORIES),
+        metrics=expand("results/metrics/{name}.json", name=TRAINED),
+    output:
+        charlm=report("results/charlm/comparison.md", caption="../report/charlm.rst", category="Character LMs"),
+        plots=report(
+            directory("results/plots"),
+            patterns=["{name}.png"],
+            caption="../report/histories.rst",
+            category="Training histories",
+        ),
+        runs_csv="results/runs.csv",
+        runs_md=report("results/runs.md", caption="../report/runs.rst", category="Runs"),
+    shell:
+        "python {input.script}"
+        " --charlm-metrics {input.charlm_metrics} --charlm-samples {input.charlm_samples}"
+        " --histories {input.histories} --metrics {input.metrics}"
+        " --charlm-out {output.charlm} --plots-dir {output.plots}"
+        " --runs-csv {output.runs_csv} --runs-md {output.runs_md}"

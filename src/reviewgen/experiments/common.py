@@ -101,6 +101,7 @@ def finish_stage(
     The model file must already be written. The checkpoint goes last: once the outputs exist a rerun
     has nothing to resume, and a kill before this point resumes from the last epoch.
     """
+    metrics["mlflow_run_id"] = run.run_id  # lets the runs report pick exactly this pipeline's runs
     write_json(outputs.metrics, metrics)
     write_text(outputs.history, history_csv(history))
     write_text(outputs.samples, samples)
