@@ -78,3 +78,19 @@ def make_pipeline_copy(dest: Path, tiny: bool = True) -> PipelineCopy:
 @pytest.fixture
 def pipeline_copy(tmp_path: Path) -> PipelineCopy:
     return make_pipeline_copy(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def dvc_pipeline(tmp_path_factory) -> PipelineCopy:
+    """The whole pipeline run once by `dvc repro` on tiny params, shared by the end-to-end tests."""
+    copy = make_pipeline_copy(tmp_path_factory.mktemp("dvc") / "repo")
+    copy.run("dvc", "repro")
+    return copy
+
+
+@pytest.fixture(scope="session")
+def snakemake_pipeline(tmp_path_factory) -> PipelineCopy:
+    """The whole pipeline run once by `snakemake --cores 2` on tiny params, shared by the end-to-end tests."""
+    copy = make_pipeline_copy(tmp_path_factory.mktemp("smk") / "repo")
+    copy.run("snakemake", "--cores", "2")
+    return copy

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import PipelineCopy, make_pipeline_copy
+from tests.conftest import PipelineCopy
 
 pytestmark = pytest.mark.e2e
 
@@ -38,56 +38,42 @@ def snakemake_planned(copy: PipelineCopy) -> set[str]:
     return set(re.findall(r"^rule (\w+):$", text, flags=re.M)) - {"all"}
 
 
-@pytest.fixture(scope="module")
-def dvc_copy(tmp_path_factory) -> PipelineCopy:
-    copy = make_pipeline_copy(tmp_path_factory.mktemp("dvc") / "repo")
-    copy.run("dvc", "repro")
-    return copy
-
-
-@pytest.fixture(scope="module")
-def snakemake_copy(tmp_path_factory) -> PipelineCopy:
-    copy = make_pipeline_copy(tmp_path_factory.mktemp("smk") / "repo")
-    copy.run("snakemake", "--cores", "2")
-    return copy
-
-
-def test_dvc_runs_every_stage_and_writes_outputs(dvc_copy):
-    stages = yaml.safe_load((dvc_copy.root / "dvc.yaml").read_text())["stages"]
+def test_dvc_runs_every_stage_and_writes_outputs(dvc_pipeline):
+    stages = yaml.safe_load((dvc_pipeline.root / "dvc.yaml").read_text())["stages"]
     for name, stage in stages.items():
         for out in stage.get("outs", []):
             path = out if isinstance(out, str) else next(iter(out))
-            assert (dvc_copy.root / path).exists(), f"{name} did not write {path}"
+            assert (dvc_pipeline.root / path).exists(), f"{name} did not write {path}"
 
 
-def test_dvc_second_repro_runs_nothing(dvc_copy):
-    proc = dvc_copy.run("dvc", "repro")
+def test_dvc_second_repro_runs_nothing(dvc_pipeline):
+    proc = dvc_pipeline.run("dvc", "repro")
     assert dvc_ran(proc.stdout + proc.stderr) == set()
 
 
-def test_dvc_vocab_change_reruns_only_downstream(dvc_copy):
-    dvc_yaml = yaml.safe_load((dvc_copy.root / "dvc.yaml").read_text())
-    dvc_copy.set_params({"vocab": {"min_freq": 3}})
-    proc = dvc_copy.run("dvc", "repro")
+def test_dvc_vocab_change_reruns_only_downstream(dvc_pipeline):
+    dvc_yaml = yaml.safe_load((dvc_pipeline.root / "dvc.yaml").read_text())
+    dvc_pipeline.set_params({"vocab": {"min_freq": 3}})
+    proc = dvc_pipeline.run("dvc", "repro")
     assert dvc_ran(proc.stdout + proc.stderr) == downstream_of(dvc_yaml, "build_vocab")
 
 
-def test_snakemake_second_run_has_nothing_to_do(snakemake_copy):
-    assert snakemake_planned(snakemake_copy) == set()
+def test_snakemake_second_run_has_nothing_to_do(snakemake_pipeline):
+    assert snakemake_planned(snakemake_pipeline) == set()
 
 
-def test_snakemake_vocab_change_reruns_only_downstream(snakemake_copy):
-    dvc_yaml = yaml.safe_load((snakemake_copy.root / "dvc.yaml").read_text())
-    snakemake_copy.set_params({"vocab": {"min_freq": 3}})
-    assert snakemake_planned(snakemake_copy) == downstream_of(dvc_yaml, "build_vocab")
-    snakemake_copy.run("snakemake", "--cores", "2")
-    assert snakemake_planned(snakemake_copy) == set()
+def test_snakemake_vocab_change_reruns_only_downstream(snakemake_pipeline):
+    dvc_yaml = yaml.safe_load((snakemake_pipeline.root / "dvc.yaml").read_text())
+    snakemake_pipeline.set_params({"vocab": {"min_freq": 3}})
+    assert snakemake_planned(snakemake_pipeline) == downstream_of(dvc_yaml, "build_vocab")
+    snakemake_pipeline.run("snakemake", "--cores", "2")
+    assert snakemake_planned(snakemake_pipeline) == set()
 
 
-def test_both_tools_produce_the_same_data(dvc_copy, snakemake_copy):
+def test_both_tools_produce_the_same_data(dvc_pipeline, snakemake_pipeline):
     import pandas as pd
 
     for path in ["data/processed/sentences.parquet", "data/interim/reviews.parquet"]:
-        left = pd.read_parquet(dvc_copy.root / path)
-        right = pd.read_parquet(snakemake_copy.root / path)
+        left = pd.read_parquet(dvc_pipeline.root / path)
+        right = pd.read_parquet(snakemake_pipeline.root / path)
         pd.testing.assert_frame_equal(left, right)
