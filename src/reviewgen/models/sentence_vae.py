@@ -1,0 +1,124 @@
+"""Sentence VAE (Bowman et al. 2016, "Generating Sentences from a Continuous Space").
+
+A sentence is its token ids followed by ``<eos>``, right-padded with ``<pad>``; its length counts the
+``<eos>``. The decoder reads ``<bos>`` + the sentence without its last token.
+
+An RNN decoder is strong enough to model text without z, and early in training the KL term is cheaper
+to remove than z is useful, so a plain VAE "collapses" (KL -> 0, every prior sample the same sentence).
+Four defences, all on by default and each cheap:
+- z sets the decoder's initial state *and* is concatenated to its input at every step, so it cannot be
+  forgotten along the sentence;
+- word dropout on the decoder inputs (``<unk>`` in place of a share of the previous words) makes the
+  decoder need z to know what it is saying;
+- KL annealing (``training.schedules.KLAnnealing``) lets z become useful before it is penalised;
+- free bits (``elbo_loss(free_bits=...)``) leave each latent dimension a floor of KL it is not pushed below.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from reviewgen.models.sampling import BOS_ID, PAD_ID, UNK_ID, autoregress
+from reviewgen.training.schedules import word_dropout as drop_words
+
+_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class SentenceVAE(nn.Module):
+    def __init__(self, vocab_size: int, emb_dim: int = 256, hidden: int = 256, latent: int = 32,
+                 cell: str = "gru", word_dropout: float = 0.3, embed_dropout: float = 0.1):
+        super().__init__()
+        if cell not in _CELLS:
+            raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
+        self.cell, self.hidden, self.latent, self.word_dropout = cell, hidden, latent, word_dropout
+        self.embed = nn.Embedding(vocab_size, emb_dim, padding_idx=PAD_ID)
+        self.dropout = nn.Dropout(embed_dropout)
+        self.encoder = _CELLS[cell](emb_dim, hidden, batch_first=True, bidirectional=True)
+        summary = 2 * hidden * (2 if cell == "lstm" else 1)
+        self.to_mu = nn.Linear(summary, latent)
+        self.to_logvar = nn.Linear(summary, latent)
+        self.to_state = nn.Linear(latent, hidden * (2 if cell == "lstm" else 1))
+        self.decoder = _CELLS[cell](emb_dim + latent, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, vocab_size)
+
+    def posterior(self, tokens: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mu, logvar)``, each ``[B, latent]``."""
+        packed = pack_padded_sequence(self.dropout(self.embed(tokens)), lengths.cpu(), batch_first=True,
+                                      enforce_sorted=False)
+        _, final = self.encoder(packed)
+        final = torch.cat(final, dim=2) if self.cell == "lstm" else final
+        final = final.transpose(0, 1).reshape(tokens.size(0), -1)
+        return self.to_mu(final), self.to_logvar(final)
+
+    def encode(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Posterior means ``[B, latent]``."""
+        return self.posterior(tokens, lengths)[0]
+
+    def _start(self, z: torch.Tensor):
+        init = self.to_state(z)
+        if self.cell == "lstm":
+            h, c = init.chunk(2, dim=1)
+            return torch.tanh(h).unsqueeze(0).contiguous(), c.unsqueeze(0).contiguous()
+        return torch.tanh(init).unsqueeze(0)
+
+    def _step_input(self, ids: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.dropout(self.embed(ids)), z.unsqueeze(1).expand(-1, ids.size(1), -1)], dim=2)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, generator: torch.Generator | None = None):
+        """``(logits [B, T, vocab], mu, logvar)``; word dropout applies in training mode only."""
+        mu, logvar = self.posterior(tokens, lengths)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        inputs = torch.cat([torch.full_like(tokens[:, :1], BOS_ID), tokens[:, :-1]], dim=1)
+        if self.training and self.word_dropout > 0:
+            inputs = drop_words(inputs, self.word_dropout, UNK_ID, generator)
+        output, _ = self.decoder(self._step_input(inputs, z), self._start(z))
+        return self.out(output), mu, logvar
+
+    @staticmethod
+    def loss(logits: torch.Tensor, tokens: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+             kl_weight: float, free_bits: float = 0.0):
+        return elbo_loss(logits, tokens, mu, logvar, kl_weight, free_bits)
+
+    @torch.no_grad()
+    def decode_sample(self, z: torch.Tensor, max_len: int = 40, temperature: float = 1.0,
+                      generator: torch.Generator | None = None) -> list[list[int]]:
+        """One sequence per row of ``z``, sampled at ``temperature`` (0 = greedy); no ``<bos>``/``<eos>``."""
+        state = self._start(z)
+
+        def step(previous: torch.Tensor) -> torch.Tensor:
+            nonlocal state
+            output, state = self.decoder(self._step_input(previous.unsqueeze(1), z), state)
+            return self.out(output.squeeze(1))
+
+        return autoregress(step, z.size(0), max_len, temperature, generator, z.device)
+
+    def decode_greedy(self, z: torch.Tensor, max_len: int = 40) -> list[list[int]]:
+        return self.decode_sample(z, max_len, temperature=0.0)
+
+    @staticmethod
+    def active_units(mus: torch.Tensor, threshold: float = 0.01) -> int:
+        """Latent dimensions whose posterior mean varies across inputs: ``Cov_x(E[z|x]) > threshold``
+        (Burda et al. 2016). ``mus`` holds one posterior mean per input, ``[N, latent]``."""
+        return int((mus.float().var(dim=0, unbiased=False) > threshold).sum())
+
+
+def elbo_loss(logits: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+              kl_weight: float, free_bits: float = 0.0):
+    """``(loss, weight, metric sums)`` for a batch of sequences: the (weighted) negative ELBO per sequence.
+
+    Cross-entropy is summed over a sequence's tokens, not averaged, so ``kl_weight = 1`` is the true
+    ELBO whatever the lengths (averaging per token would make every KL weight act ~length times
+    stronger). ``free_bits`` (nats per latent dimension, Kingma et al. 2016) stops the KL *penalty* of a
+    dimension below that floor, on the batch mean; the reported ``kl`` is always the true KL.
+    ``weight`` is the number of sequences, so averages over batches weight them fairly.
+    """
+    batch = target.size(0)
+    nll = F.cross_entropy(logits.transpose(1, 2), target, ignore_index=PAD_ID, reduction="sum")
+    kl_dims = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=0)
+    penalty = kl_dims.sum() if free_bits <= 0 else torch.clamp(kl_dims / batch, min=free_bits).sum() * batch
+    loss = (nll + kl_weight * penalty) / batch
+    tokens = int((target != PAD_ID).sum())
+    return loss, batch, {"nll": nll.item(), "kl": kl_dims.sum().item(), "tokens": tokens}

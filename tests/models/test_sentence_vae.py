@@ -1,0 +1,90 @@
+import pytest
+import torch
+
+from reviewgen.models.sentence_vae import SentenceVAE
+
+# Token ids 4..19; each sentence is followed by <eos> (2) and right-padded with <pad> (0).
+SENTENCES = [[4, 5, 6, 7], [8, 9, 10], [11, 12, 13, 14, 15], [16, 17, 18], [4, 9, 13, 19], [19, 18, 17, 16, 15]]
+
+
+def _batch(sentences):
+    width = max(len(s) for s in sentences) + 1
+    tokens = torch.zeros(len(sentences), width, dtype=torch.long)
+    for row, sentence in enumerate(sentences):
+        tokens[row, :len(sentence) + 1] = torch.tensor([*sentence, 2])
+    return tokens, (tokens != 0).sum(dim=1)
+
+
+def _tiny(cell="gru", **kwargs):
+    torch.manual_seed(0)
+    return SentenceVAE(vocab_size=20, emb_dim=16, hidden=32, latent=4, cell=cell, **kwargs)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_training_steps_lower_the_loss_and_track_kl(cell):
+    torch.set_num_threads(1)
+    model = _tiny(cell, word_dropout=0.25)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    tokens, lengths = _batch(SENTENCES)
+    generator = torch.Generator().manual_seed(0)
+    losses = []
+    for _ in range(30):
+        logits, mu, logvar = model(tokens, lengths, generator)
+        loss, weight, metrics = model.loss(logits, tokens, mu, logvar, kl_weight=0.5, free_bits=0.1)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    assert logits.shape == (6, tokens.size(1), 20)
+    assert weight == 6 and metrics["tokens"] == int(lengths.sum())
+    assert metrics["kl"] > 0
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_kl_weight_and_free_bits_enter_the_loss_as_documented():
+    model = _tiny()
+    tokens, lengths = _batch(SENTENCES)
+    logits, mu, logvar = model(tokens, lengths)
+    reconstruction, _, metrics = model.loss(logits, tokens, mu, logvar, kl_weight=0.0)
+    full, _, _ = model.loss(logits, tokens, mu, logvar, kl_weight=1.0)
+    assert full.item() == pytest.approx(reconstruction.item() + metrics["kl"] / 6, rel=1e-5)
+    assert reconstruction.item() == pytest.approx(metrics["nll"] / 6, rel=1e-5)
+    floored, _, _ = model.loss(logits, tokens, mu, logvar, kl_weight=1.0, free_bits=10.0)
+    assert floored.item() == pytest.approx(reconstruction.item() + 10.0 * 4, rel=1e-5)
+
+
+def test_encode_and_decode_shapes_in_batches():
+    model = _tiny().eval()
+    tokens, lengths = _batch(SENTENCES)
+    mus = model.encode(tokens, lengths)
+    assert mus.shape == (6, 4)
+    greedy = model.decode_greedy(mus, max_len=7)
+    assert len(greedy) == 6 and all(len(s) <= 7 for s in greedy)
+    assert all(not {0, 1, 2} & set(s) for s in greedy)
+    assert model.decode_greedy(mus, max_len=7) == greedy  # greedy is deterministic
+    first = model.decode_sample(mus, 7, temperature=1.5, generator=torch.Generator().manual_seed(3))
+    again = model.decode_sample(mus, 7, temperature=1.5, generator=torch.Generator().manual_seed(3))
+    assert first == again and len(first) == 6
+
+
+def test_word_dropout_only_in_training_mode():
+    model = _tiny(word_dropout=1.0)
+    tokens, lengths = _batch(SENTENCES)
+    torch.manual_seed(1)
+    train_logits = model(tokens, lengths)[0]
+    model.eval()
+    torch.manual_seed(1)
+    eval_logits = model(tokens, lengths)[0]
+    # Every input but <bos> is <unk> in training, so position 1 on differs; position 0 sees <bos> in both.
+    assert not torch.allclose(train_logits[:, 1:], eval_logits[:, 1:])
+
+
+def test_active_units_counts_dimensions_that_vary_across_inputs():
+    torch.manual_seed(0)
+    mus = torch.zeros(500, 5)
+    mus[:, 0] = torch.randn(500)            # variance ~1: active
+    mus[:, 1] = 0.3 * torch.randn(500)      # variance ~0.09: active
+    mus[:, 2] = 0.05 * torch.randn(500)     # variance ~0.0025: inactive
+    mus[:, 3] = 4.0                         # constant: inactive however large
+    assert SentenceVAE.active_units(mus) == 2
+    assert SentenceVAE.active_units(mus, threshold=0.001) == 3

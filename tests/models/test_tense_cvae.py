@@ -1,0 +1,100 @@
+import pytest
+import torch
+
+from reviewgen.models.tense_cvae import TenseCVAE
+
+# Four tiny "verbs" of ids 4..9, each in four "tenses" that differ by their last character.
+WORDS = [[4, 5], [6, 7, 8], [9, 4], [5, 6, 7]]
+SUFFIX = [None, 9, 8, 7]  # tense 0 is the bare form
+
+
+def _form(word, tense):
+    return word + ([SUFFIX[tense]] if SUFFIX[tense] else []) + [2]
+
+
+def _batch(pairs):
+    width = max(len(_form(w, t)) for w, t in pairs)
+    chars = torch.zeros(len(pairs), width, dtype=torch.long)
+    for row, (word, tense) in enumerate(pairs):
+        form = _form(word, tense)
+        chars[row, :len(form)] = torch.tensor(form)
+    return chars, (chars != 0).sum(dim=1), torch.tensor([t for _, t in pairs])
+
+
+def _tiny(cell="lstm", **kwargs):
+    torch.manual_seed(0)
+    return TenseCVAE(n_chars=10, hidden=32, latent=4, cond_dim=2, cell=cell, emb_dim=8, **kwargs)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("teacher_forcing", [1.0, 0.5])
+def test_cross_tense_training_lowers_the_loss_and_tracks_kl(cell, teacher_forcing):
+    torch.set_num_threads(1)
+    model = _tiny(cell)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    src = _batch([(w, t) for w in WORDS for t in range(4) for _ in range(4)])
+    tgt = _batch([(w, u) for w in WORDS for _ in range(4) for u in range(4)])
+    generator = torch.Generator().manual_seed(0)
+    losses = []
+    for _ in range(40):
+        logits, mu, logvar = model(src[0], src[1], src[2], tgt[0], tgt[2], teacher_forcing, generator)
+        loss, weight, metrics = model.loss(logits, tgt[0], mu, logvar, kl_weight=0.1)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    assert logits.shape == (64, tgt[0].size(1), 10)
+    assert weight == 64
+    assert metrics["kl"] > 0 and metrics["tokens"] == int((tgt[0] != 0).sum())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_loss_free_bits_floor_only_raises_the_penalty():
+    model = _tiny()
+    chars, lengths, tense = _batch([(w, 1) for w in WORDS])
+    logits, mu, logvar = model(chars, lengths, tense)
+    plain, _, metrics = model.loss(logits, chars, mu, logvar, kl_weight=1.0)
+    floored, _, floored_metrics = model.loss(logits, chars, mu, logvar, kl_weight=1.0, free_bits=5.0)
+    assert floored.item() == pytest.approx(plain.item() - metrics["kl"] / 4 + 5.0 * 4, rel=1e-4)
+    assert floored_metrics["kl"] == pytest.approx(metrics["kl"])  # the metric is the true KL
+
+
+def test_shapes_of_encode_convert_and_generation():
+    model = _tiny().eval()
+    chars, lengths, tense = _batch([(w, 0) for w in WORDS])
+    assert model.encode(chars, lengths, tense).shape == (4, 4)
+    converted = model.convert(chars, tense, torch.full((4,), 2), max_len=6)
+    assert len(converted) == 4 and all(len(ids) <= 6 for ids in converted)
+    assert all(2 not in ids and 1 not in ids for ids in converted)
+    generated = model.generate(torch.zeros(3, 4), torch.tensor([0, 1, 3]), max_len=5)
+    assert len(generated) == 3
+    tuples = model.generate_four_tenses(5, torch.Generator().manual_seed(0), max_len=5)
+    assert len(tuples) == 5 and all(len(forms) == 4 for forms in tuples)
+
+
+def test_encoding_ignores_padding():
+    model = _tiny().eval()
+    chars, lengths, tense = _batch([(WORDS[0], 0)])
+    padded = torch.cat([chars, torch.zeros(1, 3, dtype=torch.long)], dim=1)
+    assert torch.allclose(model.encode(chars, lengths, tense), model.encode(padded, lengths, tense), atol=1e-6)
+
+
+def test_aggregate_prior_samples_near_the_training_posteriors_and_survives_a_checkpoint():
+    model = _tiny()
+    mu = torch.tensor([[5.0, 5.0, 5.0, 5.0], [-5.0, -5.0, -5.0, -5.0]])
+    model.fit_aggregate_prior(mu, torch.full_like(mu, -8.0))
+    z = model.sample_prior(50, torch.Generator().manual_seed(0))
+    nearest = torch.cdist(z, mu).min(dim=1).values
+    assert bool((nearest < 0.2).all())
+
+    fresh = _tiny()
+    assert fresh.sample_prior(1000, torch.Generator().manual_seed(0)).std().item() == pytest.approx(1, abs=0.1)
+    fresh.load_state_dict(model.state_dict())
+    assert torch.equal(fresh.prior_mu, mu)
+    standard = fresh.sample_prior(1000, torch.Generator().manual_seed(0), standard=True)
+    assert standard.std().item() == pytest.approx(1, abs=0.1)
+
+
+def test_unknown_cell_is_refused():
+    with pytest.raises(ValueError):
+        TenseCVAE(n_chars=10, cell="rnn")

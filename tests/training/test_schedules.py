@@ -1,0 +1,88 @@
+import math
+
+import pytest
+import torch
+
+from reviewgen.training.schedules import KLAnnealing, TeacherForcing, word_dropout
+
+
+def test_constant_is_max_from_the_start():
+    schedule = KLAnnealing("constant", max_weight=0.5)
+    assert [schedule.weight(s) for s in (0, 10, 10_000)] == [0.5, 0.5, 0.5]
+
+
+def test_monotonic_ramps_then_stays_flat():
+    schedule = KLAnnealing("monotonic", max_weight=2.0, warmup_steps=100)
+    assert [schedule.weight(s) for s in (0, 25, 50, 100, 500)] == [0.0, 0.5, 1.0, 2.0, 2.0]
+
+
+def test_linear_spans_the_whole_run():
+    schedule = KLAnnealing("linear", max_weight=1.0, total_steps=200)
+    assert [schedule.weight(s) for s in (0, 50, 200, 300)] == [0.0, 0.25, 1.0, 1.0]
+
+
+def test_logistic_is_centred_on_half_the_warmup():
+    schedule = KLAnnealing("logistic", max_weight=1.0, warmup_steps=1000)
+    assert schedule.weight(500) == pytest.approx(0.5)
+    assert schedule.weight(0) == pytest.approx(0.01)
+    assert schedule.weight(1000) == pytest.approx(0.99)
+
+
+def test_cyclical_by_hand():
+    # 400 steps in 4 cycles of 100; ramp over the first half of each cycle, then flat at the maximum.
+    schedule = KLAnnealing("cyclical", max_weight=1.0, total_steps=400, n_cycles=4, ratio=0.5)
+    steps = (0, 25, 50, 99, 100, 125, 350, 375, 400, 1000)
+    assert [schedule.weight(s) for s in steps] == [0.0, 0.5, 1.0, 1.0, 0.0, 0.5, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_step_value_and_resume_from_state_dict():
+    schedule = KLAnnealing("monotonic", max_weight=1.0, warmup_steps=10)
+    for _ in range(3):
+        schedule.step()
+    assert schedule.value == pytest.approx(0.3)
+    resumed = KLAnnealing("monotonic", max_weight=1.0, warmup_steps=10)
+    resumed.load_state_dict(schedule.state_dict())
+    assert resumed.step() == schedule.step() == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("kwargs", [{"kind": "sigmoid"}, {"kind": "cyclical", "total_steps": None},
+                                    {"kind": "cyclical", "total_steps": 10, "ratio": 0.0},
+                                    {"kind": "monotonic", "max_weight": -1.0}])
+def test_bad_configurations_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        KLAnnealing(**kwargs)
+
+
+def test_teacher_forcing_decays_by_epoch_then_holds():
+    schedule = TeacherForcing(start=1.0, end=0.6, decay_epochs=4)
+    assert [schedule.ratio(e) for e in (0, 1, 2, 4, 9)] == pytest.approx([1.0, 0.9, 0.8, 0.6, 0.6])
+    schedule.step()
+    schedule.step()
+    resumed = TeacherForcing(start=1.0, end=0.6, decay_epochs=4)
+    resumed.load_state_dict(schedule.state_dict())
+    assert resumed.value == pytest.approx(0.8)
+    assert TeacherForcing(start=0.9, end=0.5, decay_epochs=0).value == 0.5
+
+
+def test_word_dropout_replaces_the_configured_share_and_spares_structure():
+    torch.manual_seed(0)
+    inputs = torch.randint(4, 100, (200, 50))
+    inputs[:, 0], inputs[:, -1], inputs[:, -10:-1] = 1, 2, 0  # <bos> ... <eos>, with padding before it
+    out = word_dropout(inputs, 0.3, unk_id=3, generator=torch.Generator().manual_seed(1))
+    content = inputs >= 4
+    share = (out[content] == 3).float().mean().item()
+    assert math.isclose(share, 0.3, abs_tol=0.02)
+    assert torch.equal(out[~content], inputs[~content])
+    changed = out != inputs
+    assert bool((out[changed] == 3).all())
+
+
+def test_word_dropout_is_reproducible_and_leaves_its_input_alone():
+    inputs = torch.randint(4, 50, (8, 12))
+    original = inputs.clone()
+    first = word_dropout(inputs, 0.5, generator=torch.Generator().manual_seed(7))
+    second = word_dropout(inputs, 0.5, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(first, second)
+    assert torch.equal(inputs, original)
+    assert torch.equal(word_dropout(inputs, 0.0), inputs)
+    assert bool((word_dropout(inputs, 1.0) == 3).all())
