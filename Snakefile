@@ -17,6 +17,8 @@ rule all:
         rules.train_ngram.output,
         expand(rules.train_charlm.output, arch=CHARLM_ARCHS),
         rules.train_wordlm.output,
+        rules.train_sentence_vae.output,
+        expand(rules.train_tense_cvae.output, variant=TENSE_VARIANTS),
         rules.report_wordfreq.output,
         rules.report_overview.output,
     default_target: True

@@ -11,20 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from reviewgen.config import deep_merge
+
 REPO = Path(__file__).resolve().parents[1]
 # What a pipeline run needs; data/ and results/ start empty in the copy.
 PIPELINE_FILES = ["Snakefile", "dvc.yaml", "params.yaml", "params", "workflow", "src", ".dvc/config",
                   ".dvc/.gitignore", ".gitignore", "data/.gitkeep", "results/.gitkeep"]
-
-
-def deep_merge(base: dict, override: dict) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def tool_env(workdir: Path) -> dict[str, str]:

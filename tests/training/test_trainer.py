@@ -287,3 +287,12 @@ def test_config_from_params():
         TrainConfig.from_params({"epochs": 1, "lr": 0.1, "optimizer": "lbfgs"}, where="wordlm.train")
     with pytest.raises(ConfigError, match="early_stoping"):
         TrainConfig.from_params({"epochs": 1, "lr": 0.1, "optimizer": "sgd", "early_stoping_patience": 2})
+
+
+def test_monitor_picks_the_best_epoch_by_an_epoch_end_metric(tmp_path):
+    """With monitor=score (max), the best state is the epoch with the highest score, not the lowest loss."""
+    scores = {1: 0.2, 2: 0.9, 3: 0.5}
+    trainer = build(tmp_path, epochs=3, monitor="score", monitor_mode="max")
+    trainer.epoch_end = lambda epoch, model: {"score": scores[epoch]}
+    result = trainer.fit()
+    assert result.best_epoch == 2 and result.best_valid_loss == 0.9

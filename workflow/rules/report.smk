@@ -33,8 +33,9 @@ rule report_wordfreq:
 
 CHARLM_MODELS = ["ngram"] + CHARLM_ARCHS
 # Every trained model (its metrics file) and every model trained by epochs (its history).
-TRAINED = [f"charlm-{m}" for m in CHARLM_MODELS] + ["wordlm"]
-HISTORIES = [f"charlm-{a}" for a in CHARLM_ARCHS] + ["wordlm"]
+VAES = ["sentence_vae"] + [f"tense_cvae-{v}" for v in TENSE_VARIANTS]
+TRAINED = [f"charlm-{m}" for m in CHARLM_MODELS] + ["wordlm"] + VAES
+HISTORIES = [f"charlm-{a}" for a in CHARLM_ARCHS] + ["wordlm"] + VAES
 
 
 rule report_overview:

@@ -2,6 +2,7 @@
 # MLflow run. Checkpoints (results/checkpoints/) are not outputs, so a killed job resumes on rerun.
 
 CHARLM_ARCHS = config["charlm"]["archs"]
+TENSE_VARIANTS = list(config["tense_variants"])
 # Per-job requests for a cluster. `gpu` maps to sbatch --gpus; partitions come from the profile, and a
 # CPU-only cluster sets gpu: 0 there (see slurm/config.yaml). Locally these only bound parallelism.
 TRAIN_RESOURCES = dict(gpu=1, mem_mb=4000, runtime=120)
@@ -9,6 +10,7 @@ TRAIN_RESOURCES = dict(gpu=1, mem_mb=4000, runtime=120)
 
 wildcard_constraints:
     arch="|".join(CHARLM_ARCHS),
+    variant="|".join(TENSE_VARIANTS),
 
 
 rule train_ngram:
@@ -99,6 +101,74 @@ rule train_wordlm:
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --sentences {input.sentences} --vocab {input.vocab}"
+        " --model-out {output.model} --metrics-out {output.metrics}"
+        " --history-out {output.history} --samples-out {output.samples}"
+        " --checkpoint {params.checkpoint}"
+
+
+rule train_sentence_vae:
+    input:
+        script="workflow/scripts/train_sentence_vae.py",
+        code=[
+            "src/reviewgen/experiments/sentence_vae.py",
+            "src/reviewgen/experiments/lm_data.py",
+            "src/reviewgen/models/ngram.py",
+            "src/reviewgen/models/sentence_vae.py",
+            "src/reviewgen/training/schedules.py",
+            "src/reviewgen/training/trainer.py",
+        ],
+        sentences="data/processed/sentences.parquet",
+        vocab="data/processed/vocab_words.json",
+    output:
+        model="results/models/sentence_vae.pt",
+        metrics="results/metrics/sentence_vae.json",
+        history="results/histories/sentence_vae.csv",
+        samples="results/samples/sentence_vae.txt",
+    params:
+        config=stage_config("sentence_vae", "runtime"),
+        checkpoint="results/checkpoints/sentence_vae.pt",
+    threads: 2
+    resources:
+        **TRAIN_RESOURCES,
+    shell:
+        "python {input.script} --config-json {params.config:q}"
+        " --sentences {input.sentences} --vocab {input.vocab}"
+        " --model-out {output.model} --metrics-out {output.metrics}"
+        " --history-out {output.history} --samples-out {output.samples}"
+        " --checkpoint {params.checkpoint}"
+
+
+rule train_tense_cvae:
+    input:
+        script="workflow/scripts/train_tense_cvae.py",
+        code=[
+            "src/reviewgen/experiments/tense_cvae.py",
+            "src/reviewgen/experiments/lm_data.py",
+            "src/reviewgen/data/charcodec.py",
+            "src/reviewgen/data/tenses.py",
+            "src/reviewgen/evaluation/tense_eval.py",
+            "src/reviewgen/evaluation/tense_metrics.py",
+            "src/reviewgen/models/ngram.py",
+            "src/reviewgen/models/sentence_vae.py",
+            "src/reviewgen/models/tense_cvae.py",
+            "src/reviewgen/training/schedules.py",
+            "src/reviewgen/training/trainer.py",
+        ],
+        tense=rules.build_tense_data.output,
+    output:
+        model="results/models/tense_cvae-{variant}.pt",
+        metrics="results/metrics/tense_cvae-{variant}.json",
+        history="results/histories/tense_cvae-{variant}.csv",
+        samples="results/samples/tense_cvae-{variant}.txt",
+    params:
+        config=lambda wc: stage_config("tense", f"tense_variants.{wc.variant}", "runtime"),
+        checkpoint="results/checkpoints/tense_cvae-{variant}.pt",
+    threads: 2
+    resources:
+        **TRAIN_RESOURCES,
+    shell:
+        "python {input.script} --config-json {params.config:q} --variant {wildcards.variant}"
+        " --tense-dir data/processed/tense"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
         " --checkpoint {params.checkpoint}"

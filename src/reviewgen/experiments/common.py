@@ -17,6 +17,7 @@ from reviewgen import tracking
 from reviewgen.config import get
 from reviewgen.io import fingerprint, get_logger, write_json, write_text
 from reviewgen.training.runtime import pick_device, set_threads
+from reviewgen.training.schedules import KLAnnealing
 
 log = get_logger("experiments")
 
@@ -119,3 +120,15 @@ def count_parameters(model: torch.nn.Module) -> int:
 
 def mean_epoch_seconds(history: list[dict[str, float]]) -> float:
     return sum(row["seconds"] for row in history) / max(len(history), 1)
+
+
+def kl_annealing(section: dict[str, Any], steps_per_epoch: int, epochs: int, where: str) -> KLAnnealing:
+    """A KL-annealing schedule from params given in epochs (`warmup_epochs`), converted to optimizer steps."""
+    return KLAnnealing(
+        kind=get(section, "kind", str, where),
+        max_weight=get(section, "max_weight", float, where, minimum=0.0),
+        warmup_steps=max(1, round(get(section, "warmup_epochs", float, where, minimum=0.0) * steps_per_epoch)),
+        total_steps=steps_per_epoch * epochs,
+        n_cycles=get(section, "n_cycles", int, where, default=4, minimum=1),
+        ratio=get(section, "ratio", float, where, default=0.5, minimum=0.0, maximum=1.0),
+    )

@@ -44,15 +44,34 @@ def token_loss(logits: torch.Tensor, targets: torch.Tensor) -> StepOutput:
     return StepOutput(loss=nll / max(n_tokens, 1), weight=float(n_tokens))
 
 
+def bucketed(lengths: Sequence[int], batch_size: int, make: Callable[[list[int]], Any]
+             ) -> tuple[Callable[[int, torch.Generator], Iterator], Callable[[], Iterator]]:
+    """(train_batches, eval_batches): length-bucketed index batches turned into tensors by ``make``.
+
+    Training batches are reshuffled every epoch from the trainer's generator; the evaluation order is
+    fixed, so validation and test figures never depend on an RNG.
+    """
+    fixed = bucket_batches(lengths, batch_size, torch.Generator().manual_seed(0), shuffle=False)
+
+    def train(epoch: int, generator: torch.Generator) -> Iterator:
+        for indices in bucket_batches(lengths, batch_size, generator):
+            yield make(indices)
+
+    def evaluate() -> Iterator:
+        for indices in fixed:
+            yield make(indices)
+
+    return train, evaluate
+
+
 def sequence_batches(seqs: Sequence[Sequence[int]], batch_size: int, extras: Sequence[Any] | None = None
                      ) -> tuple[Callable[[int, torch.Generator], Iterator], Callable[[], Iterator]]:
-    """(train_batches, eval_batches) over ``<bos> seq <eos>`` with length bucketing.
+    """(train_batches, eval_batches) of next-token pairs over ``<bos> seq <eos>``.
 
     A batch is ``(inputs, targets)``, or ``(inputs, targets, extras)`` where ``extras`` holds one row
     per sequence (e.g. the track features a conditioned model reads).
     """
     full = [[1, *s, 2] for s in seqs]
-    lengths = [len(s) for s in full]
     extra_tensor = None if extras is None else torch.as_tensor(np.asarray(extras), dtype=torch.float32)
 
     def make(indices: list[int]) -> tuple:
@@ -61,18 +80,7 @@ def sequence_batches(seqs: Sequence[Sequence[int]], batch_size: int, extras: Seq
             return inputs, targets
         return inputs, targets, extra_tensor[indices]
 
-    def train(epoch: int, generator: torch.Generator) -> Iterator:
-        for indices in bucket_batches(lengths, batch_size, generator):
-            yield make(indices)
-
-    # Evaluation order is fixed, so validation and test figures never depend on an RNG.
-    fixed = bucket_batches(lengths, batch_size, torch.Generator().manual_seed(0), shuffle=False)
-
-    def evaluate() -> Iterator:
-        for indices in fixed:
-            yield make(indices)
-
-    return train, evaluate
+    return bucketed([len(s) for s in full], batch_size, make)
 
 
 def window_batches(seqs: Sequence[Sequence[int]], order: int, batch_size: int

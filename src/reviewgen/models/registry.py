@@ -18,6 +18,8 @@ from torch import nn
 from ..io import atomic_path
 from .charrnn import CharRNNLM
 from .ngram import FeedForwardNGramLM
+from .sentence_vae import SentenceVAE
+from .tense_cvae import TenseCVAE
 from .wordlm import ConditionedWordLM
 
 FORMAT = 1
@@ -27,6 +29,8 @@ MODEL_KINDS: dict[str, type[nn.Module]] = {
     "charlm": CharRNNLM,
     "ffngram": FeedForwardNGramLM,
     "wordlm": ConditionedWordLM,
+    "sentence_vae": SentenceVAE,
+    "tense_cvae": TenseCVAE,
 }
 
 

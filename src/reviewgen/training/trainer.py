@@ -55,7 +55,10 @@ class TrainConfig:
     scheduler: str = "none"  # "none" | "step" | "cosine" | "plateau"
     step_size: int = 1  # "step": epochs between decays; "plateau": epochs without improvement to wait
     gamma: float = 0.5  # "step" and "plateau": factor the learning rate is multiplied by
-    early_stopping_patience: int | None = None  # stop after this many epochs without a better valid loss
+    early_stopping_patience: int | None = None  # stop after this many epochs without a better monitored value
+    # What "best epoch" and early stopping watch: a history column, e.g. a validation BLEU from epoch_end.
+    monitor: str = "valid_loss"
+    monitor_mode: str = "min"  # "min" | "max"
     device: str = "auto"
     bf16: bool = False  # bfloat16 autocast, CUDA only
     seed: int = 0
@@ -85,6 +88,8 @@ class TrainConfig:
             early_stopping_patience=get(
                 section, "early_stopping_patience", int, where, default=None, minimum=1
             ),
+            monitor=get(section, "monitor", str, where, default="valid_loss"),
+            monitor_mode=get(section, "monitor_mode", str, where, default="min", choices=("min", "max")),
             device=get(section, "device", str, where, default="auto"),
             bf16=get(section, "bf16", bool, where, default=False),
             seed=get(section, "seed", int, where, default=0, minimum=0),
@@ -111,7 +116,7 @@ class StepContext:
 class TrainResult:
     history: list[dict[str, float]]
     best_epoch: int | None
-    best_valid_loss: float
+    best_valid_loss: float  # the best value of the monitored column (valid_loss by default)
     resumed_from_epoch: int | None  # last epoch found in the checkpoint; None for a fresh start
     stopped_early: bool
     best_state: dict[str, torch.Tensor] | None  # CPU state dict of the best epoch; the model holds the last
@@ -160,7 +165,7 @@ class Trainer:
         self.global_step = 0
         self.history: list[dict[str, float]] = []
         self.best_epoch: int | None = None
-        self.best_valid_loss = math.inf
+        self.best_valid_loss = math.inf if config.monitor_mode == "min" else -math.inf
         self.best_state: dict[str, torch.Tensor] | None = None
         self.bad_epochs = 0
         self.stopped_early = False
@@ -276,9 +281,12 @@ class Trainer:
 
     def _end_epoch(self, row: dict[str, float]) -> None:
         cfg, epoch, valid_loss = self.config, int(row["epoch"]), row["valid_loss"]
-        improved = valid_loss < self.best_valid_loss
+        if cfg.monitor not in row:
+            raise ValueError(f"train.monitor '{cfg.monitor}' is not in the epoch's history: {sorted(row)}")
+        watched = row[cfg.monitor]
+        improved = watched < self.best_valid_loss if cfg.monitor_mode == "min" else watched > self.best_valid_loss
         if improved:
-            self.best_epoch, self.best_valid_loss, self.bad_epochs = epoch, valid_loss, 0
+            self.best_epoch, self.best_valid_loss, self.bad_epochs = epoch, watched, 0
             self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
         else:
             self.bad_epochs += 1

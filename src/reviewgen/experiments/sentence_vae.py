@@ -1,0 +1,122 @@
+"""The sentence VAE (Bowman et al. 2016) on review sentences: trained with KL annealing, word dropout and
+free bits so that it does not collapse; reports NLL, KL, ELBO, perplexity and active units."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from reviewgen.config import get
+from reviewgen.data.vocab import Vocab
+from reviewgen.experiments.common import (
+    StageOutputs,
+    count_parameters,
+    finish_stage,
+    kl_annealing,
+    mean_epoch_seconds,
+    setup_runtime,
+    tracked_run,
+    train_settings,
+)
+from reviewgen.experiments.lm_data import SPLITS, bucketed
+from reviewgen.models.registry import save_model
+from reviewgen.models.sentence_vae import SentenceVAE
+from reviewgen.training.batching import pad_batch
+from reviewgen.training.runtime import seed_everything
+from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer, to_device
+
+EOS_ID = 2
+
+
+def sentence_splits(sentences: pd.DataFrame, vocab: Vocab, max_tokens: int) -> tuple[dict, int]:
+    """Each split's sentences as ``ids + <eos>``; sentences longer than ``max_tokens`` are left out."""
+    splits, too_long = {}, 0
+    for split in SPLITS:
+        tokens = sentences.loc[sentences["split"] == split, "tokens"].tolist()
+        kept = [list(t) for t in tokens if len(t) <= max_tokens]
+        too_long += len(tokens) - len(kept)
+        splits[split] = [[*vocab.encode(t), EOS_ID] for t in kept]
+    return splits, too_long
+
+
+def vae_batches(seqs: list[list[int]], batch_size: int):
+    return bucketed([len(s) for s in seqs], batch_size, lambda idx: pad_batch([seqs[i] for i in idx]))
+
+
+def make_step(free_bits: float):
+    def step(model: SentenceVAE, batch: tuple, ctx: Any) -> StepOutput:
+        tokens, lengths = batch
+        logits, mu, logvar = model(tokens, lengths)
+        kl = ctx.state["kl"]
+        loss, weight, sums = model.loss(logits, tokens, mu, logvar, kl.value, free_bits)
+        if ctx.training:
+            kl.step()
+        return StepOutput(loss, weight, {"nll": sums["nll"], "kl": sums["kl"], "tokens": sums["tokens"]})
+    return step
+
+
+@torch.no_grad()
+def evaluate(model: SentenceVAE, batches, device: torch.device) -> dict[str, float]:
+    """The true ELBO (KL weight 1) on held-out sentences, per sentence, and the active latent units."""
+    model.eval()
+    nll = kl = tokens = sentences = 0.0
+    means = []
+    for batch in batches():
+        ids, lengths = to_device(batch, device)
+        logits, mu, logvar = model(ids, lengths)
+        _, weight, sums = model.loss(logits, ids, mu, logvar, 1.0)
+        nll, kl, tokens, sentences = nll + sums["nll"], kl + sums["kl"], tokens + sums["tokens"], sentences + weight
+        means.append(mu)
+    return {
+        "test_nll": nll / sentences, "test_kl": kl / sentences, "test_elbo": -(nll + kl) / sentences,
+        "test_perplexity": math.exp((nll + kl) / tokens),
+        "active_units": SentenceVAE.active_units(torch.cat(means)),
+    }
+
+
+def train_sentence_vae(cfg: dict[str, Any], sentences: Path, vocab_path: Path,
+                       outputs: StageOutputs) -> dict[str, Any]:
+    section, name = cfg["sentence_vae"], "sentence_vae"
+    runtime = setup_runtime(cfg["runtime"])
+    vocab = Vocab.load(vocab_path)
+    max_tokens = get(section, "max_tokens", int, name, minimum=2)
+    splits, too_long = sentence_splits(pd.read_parquet(sentences, columns=["tokens", "split"]), vocab, max_tokens)
+    batch_size = get(section, "batch_size", int, name, minimum=1)
+    batches = {s: vae_batches(splits[s], batch_size) for s in SPLITS}
+    config = TrainConfig.from_params(train_settings(section["train"], runtime), where=f"{name}.train")
+    hparams = {"vocab_size": len(vocab), **section["model"]}
+    kl = kl_annealing(section["kl"], math.ceil(len(splits["train"]) / batch_size), config.epochs, f"{name}.kl")
+    free_bits = get(section, "free_bits", float, name, minimum=0.0)
+
+    seed_everything(config.seed)
+    model = SentenceVAE(**hparams)
+    trainer = Trainer(model, config, outputs.checkpoint, make_step(free_bits), batches["train"][0],
+                      batches["valid"][1], state={"kl": kl}, hparams=hparams, log_name=name,
+                      epoch_end=lambda epoch, model: {"kl_weight": kl.value})
+    with tracked_run(family=name, name=name, params={name: section, "runtime": cfg["runtime"]},
+                     inputs=[sentences, vocab_path], device=runtime.device,
+                     resume_run_id=trainer.resume_run_id()) as run:
+        trainer.tracker = run
+        result = trainer.fit()
+        model.load_state_dict(result.best_state)
+        scores = evaluate(model, batches["test"][1], trainer.device)
+        sampling = section["sampling"]
+        n_prior, max_len = get(sampling, "prior_samples", int, name, minimum=1), get(sampling, "max_len", int, name)
+        generator = torch.Generator(trainer.device).manual_seed(config.seed)
+        z = torch.randn(n_prior, model.latent, generator=generator, device=trainer.device)
+        prior = [" ".join(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
+        metrics = {
+            "model": name, "parameters": count_parameters(model), "epochs": len(result.history),
+            "best_epoch": result.best_epoch, "seconds_per_epoch": mean_epoch_seconds(result.history),
+            **scores, "final_kl_weight": kl.value, "prior_samples_distinct": len(set(prior)) / len(prior),
+            "train_sentences": len(splits["train"]), "left_out_too_long": too_long, "device": str(trainer.device),
+        }
+        extra = {"vocab": str(vocab_path), "max_tokens": max_tokens, "metrics": metrics}
+        save_model(outputs.model, name, hparams, model, extra=extra)
+        samples = "# sentence_vae: greedy decodes of z ~ N(0, I)\n\n" + "\n".join(prior) + "\n"
+        finish_stage(run, outputs, metrics=metrics, history=result.history, samples=samples)
+    return metrics
