@@ -70,17 +70,41 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--params", default="params.yaml", help="params file to read the stage's sections from")
     group.add_argument("--config-json", help="the stage's sections as JSON (how Snakemake passes them)")
+    parser.add_argument("--override", help="JSON {dotted.key: value} laid over the stage's first section (sweeps)")
 
 
 def stage_config(args: argparse.Namespace, sections: Sequence[str]) -> dict[str, Any]:
     """The stage's sections, from ``--config-json`` when given, else from the ``--params`` file."""
     if args.config_json:
-        try:
-            given = json.loads(args.config_json)
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"--config-json: not valid JSON: {err}") from err
-        return select(given, sections, origin="--config-json")
-    return select(load_params(args.params), sections, origin=str(args.params))
+        cfg = select(_json(args.config_json, "--config-json"), sections, origin="--config-json")
+    else:
+        cfg = select(load_params(args.params), sections, origin=str(args.params))
+    if getattr(args, "override", None):
+        cfg[sections[0]] = apply_overrides(cfg[sections[0]], _json(args.override, "--override"), sections[0])
+    return cfg
+
+
+def _json(text: str, option: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{option}: not valid JSON: {err}") from err
+
+
+def apply_overrides(section: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[str, Any]:
+    """``section`` with each ``{"a.b": value}`` set; a key that does not exist is an error (a typo in a
+    sweep grid must not silently train the default model)."""
+    result = json.loads(json.dumps(section))  # a deep copy of plain params data
+    for dotted, value in overrides.items():
+        node, parts = result, dotted.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                raise ConfigError(f"params: '{where}.{dotted}' does not exist (override)")
+            node = node[part]
+        if parts[-1] not in node:
+            raise ConfigError(f"params: '{where}.{dotted}' does not exist (override)")
+        node[parts[-1]] = value
+    return result
 
 
 def get(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import random
 import re
@@ -27,6 +28,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 
+from reviewgen.config import ConfigError
 from reviewgen.io import get_logger
 
 log = get_logger("tracking")
@@ -47,12 +49,27 @@ _jitter = random.Random()  # private: retries must not move the global RNG that 
 
 
 def tracking_uri(repo_root: Path) -> str:
-    """``MLFLOW_TRACKING_URI`` when set, else ``mlflow.db`` at the repository root."""
+    """``MLFLOW_TRACKING_URI`` when set, else ``mlflow.db`` at the repository (or DVC project) root."""
     return _default_uri(repo_root)
 
 
 def _default_uri(repo_root: Path) -> str:  # start_run's `tracking_uri` argument hides the public name
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path(repo_root).resolve() / 'mlflow.db'}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{_project_root(repo_root) / 'mlflow.db'}"
+
+
+def _project_root(repo_root: Path) -> Path:
+    """``repo_root``, or the project it is a DVC experiment copy of.
+
+    DVC runs queued and ``--temp`` experiments in a throw-away copy under ``<project>/.dvc/tmp/exps/``
+    and exports ``DVC_ROOT=<project>`` to their stages, so their runs belong in the project's store, not
+    in a database deleted with the copy. A ``DVC_ROOT`` that does not contain ``repo_root`` is left over
+    from some other repository and ignored.
+    """
+    root = Path(repo_root).resolve()
+    dvc_root = os.environ.get("DVC_ROOT")
+    if dvc_root and root.is_relative_to(Path(dvc_root).resolve()):
+        return Path(dvc_root).resolve()
+    return root
 
 
 def is_secret_key(key: str) -> bool:
@@ -103,6 +120,9 @@ def _git_commit() -> str:
     return done.stdout.strip() if done.returncode == 0 else "unknown"
 
 
+RUN_TAGS_ENV = "REVIEWGEN_RUN_TAGS"
+
+
 def run_tags(device: Any) -> dict[str, str]:
     """Where and how a run happened: code version, orchestrator, SLURM job, device, host."""
     if os.environ.get("REVIEWGEN_ORCHESTRATOR"):
@@ -119,6 +139,13 @@ def run_tags(device: Any) -> dict[str, str]:
     }
     if os.environ.get("SLURM_JOB_ID"):
         tags["slurm_job_id"] = os.environ["SLURM_JOB_ID"]
+    # Extra tags from the orchestrator, e.g. a sweep's name, point and parent run (mlflow.parentRunId).
+    extra = os.environ.get(RUN_TAGS_ENV)
+    if extra:
+        try:
+            tags |= {str(k): str(v) for k, v in json.loads(extra).items()}
+        except (json.JSONDecodeError, AttributeError) as err:
+            raise ConfigError(f"environment: {RUN_TAGS_ENV} must be a JSON object, got {extra!r}") from err
     return tags
 
 
@@ -265,3 +292,12 @@ def start_run(
     run.set_tags(tags)
     run.log_params(params)
     return run
+
+
+def finish_run(run_id: str, artifacts: list[str | os.PathLike] = (), status: str = "FINISHED",
+               tracking_uri: str | None = None) -> None:
+    """Log files to a run opened earlier (e.g. a sweep's parent) and end it."""
+    run = TrackedRun(MlflowClient(tracking_uri=tracking_uri or _default_uri(Path.cwd())), run_id)
+    for path in artifacts:
+        run.log_artifact(path)
+    retry(run.client.set_terminated, run_id, status)
