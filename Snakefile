@@ -22,4 +22,6 @@ rule all:
         expand(rules.train_tense_cvae.output, variant=TENSE_VARIANTS),
         rules.report_wordfreq.output,
         rules.report_overview.output,
+        rules.report_homotopy.output,
+        rules.report_tense.output,
     default_target: True

@@ -2,10 +2,10 @@
 
     reviewgen sample --model wordlm --energy 0.9 [--valence 0.2] [-n 50] [--temperature 0.8]
     reviewgen sample --model charlm-lstm --temperature 0.5
-    reviewgen interpolate "first sentence" "second sentence" --steps 7
+    reviewgen interpolate "first sentence" "second sentence" --steps 7 [--method slerp]
     reviewgen tense convert abandon --from sp --to p
     reviewgen tense convert --file pairs.txt        (one "word from to" per line)
-    reviewgen tense generate -n 10
+    reviewgen tense generate -n 10 [--prior standard|aggregate] [--variant gru]
 """
 
 from __future__ import annotations
@@ -17,15 +17,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.scaling import FeatureScaler
+from reviewgen.data.tenses import TENSES
 from reviewgen.data.vocab import Vocab
+from reviewgen.evaluation.homotopy import METHODS, homotopy, homotopy_rows, tokenize
+from reviewgen.evaluation.tense_eval import four_tense_samples
 from reviewgen.models.ngram import CharNGramCounts
 from reviewgen.models.registry import load_model
 
 FEATURES = ("energy", "valence", "danceability", "tempo")
 # Which stage writes each model, for the "missing model" message.
-STAGE_OF = {"wordlm": "train_wordlm", "charlm-ngram": "train_ngram", "sentence_vae": "train_sentence_vae",
-            "tense_cvae": "train_tense_cvae@default"}
+STAGE_OF = {"wordlm": "train_wordlm", "charlm-ngram": "train_ngram", "sentence_vae": "train_sentence_vae"}
+TENSE_NAMES = {"sp": "simple present", "tp": "third person", "pg": "present progressive", "p": "simple past"}
 
 
 class CliError(Exception):
@@ -35,7 +39,10 @@ class CliError(Exception):
 def model_file(results: Path, name: str) -> Path:
     path = results / "models" / f"{name}.pt"
     if not path.exists():
-        stage = STAGE_OF.get(name, f"train_charlm@{name.removeprefix('charlm-')}")
+        if name.startswith("tense_cvae-"):
+            stage = f"train_tense_cvae@{name.removeprefix('tense_cvae-')}"
+        else:
+            stage = STAGE_OF.get(name, f"train_charlm@{name.removeprefix('charlm-')}")
         raise CliError(f"{path} not found: train it first with `dvc repro {stage}` "
                        f"(or `snakemake --cores 2 {path}`), from the repository root")
     return path
@@ -73,6 +80,92 @@ def sample(args: argparse.Namespace) -> list[str]:
     return ["".join(vocab.decode(ids)) for ids in model.sample(args.n, args.max_len, args.temperature, generator)]
 
 
+def interpolate(args: argparse.Namespace) -> list[str]:
+    if args.steps < 2:
+        raise CliError(f"--steps must be at least 2 (the two ends), got {args.steps}")
+    for number, sentence in enumerate((args.s0, args.s1), start=1):
+        if not tokenize(sentence):
+            raise CliError(f"sentence {number} is empty ({sentence!r}): give at least one word")
+    model, _, extra = load_model(model_file(args.results, "sentence_vae"))
+    vocab = load_vocab(extra, args.vocab)
+    max_len = args.max_len or extra.get("max_tokens", 60) + 1
+    try:
+        decoded = homotopy(model, vocab, args.s0, args.s1, args.steps, args.method, max_len)
+    except ValueError as err:
+        raise CliError(str(err)) from err
+    return [f"({label}) {text}" for label, text in homotopy_rows(args.s0, args.s1, decoded)]
+
+
+def tense_index(code: str) -> int:
+    if code not in TENSES:
+        known = ", ".join(f"{c} ({TENSE_NAMES[c]})" for c in TENSES)
+        raise CliError(f"unknown tense code {code!r}: use one of {known}")
+    return TENSES.index(code)
+
+
+def read_pairs(path: Path) -> list[tuple[str, str, str]]:
+    """``(word, from, to)`` per non-blank line of ``path``; the first bad line is the error."""
+    if not path.exists():
+        raise CliError(f"{path} not found")
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 3:
+            raise CliError(f"{path}:{number}: expected 'word from to', got {line.strip()!r}")
+        try:
+            for code in fields[1:]:
+                tense_index(code)
+        except CliError as err:
+            raise CliError(f"{path}:{number}: {err}") from err
+        pairs.append((fields[0], fields[1], fields[2]))
+    if not pairs:
+        raise CliError(f"{path} holds no 'word from to' lines")
+    return pairs
+
+
+def load_tense_model(args: argparse.Namespace) -> tuple[torch.nn.Module, CharCodec]:
+    model, _, extra = load_model(model_file(args.results, f"tense_cvae-{args.variant}"))
+    return model, CharCodec(extra["chars"])
+
+
+def tense_convert(args: argparse.Namespace) -> list[str]:
+    if args.file is not None:
+        if args.word is not None or args.source or args.target:
+            raise CliError("give either a word with --from and --to, or --file, not both")
+        pairs = read_pairs(args.file)
+    elif args.word is None or not args.source or not args.target:
+        raise CliError("give a word with --from and --to (e.g. `abandon --from sp --to p`), or --file")
+    else:
+        if not args.word.strip():
+            raise CliError("the word to convert is empty")
+        pairs = [(args.word.strip(), args.source, args.target)]
+    # Checked before loading the model, so a typo is reported as such even where no model is trained yet.
+    source = torch.tensor([tense_index(src) for _, src, _ in pairs])
+    target = torch.tensor([tense_index(tgt) for _, _, tgt in pairs])
+    model, codec = load_tense_model(args)
+    words = [word.lower() for word, _, _ in pairs]
+    for word in words:
+        unknown = sorted(set(word) - set(codec.stoi))
+        if unknown:
+            raise CliError(f"{word!r} has character(s) the model never saw: {''.join(unknown)}")
+    chars, _ = codec.batch(words)
+    converted = [codec.decode(ids) for ids in model.convert(chars, source, target)]
+    return [f"{word} ({src}) -> {out} ({tgt})" for (word, src, tgt), out in zip(pairs, converted, strict=True)]
+
+
+def tense_generate(args: argparse.Namespace) -> list[str]:
+    if args.n < 1:
+        raise CliError(f"-n must be at least 1, got {args.n}")
+    model, codec = load_tense_model(args)
+    if args.prior == "aggregate" and len(model.prior_mu) == 0:
+        raise CliError(f"the {args.variant} model has no fitted aggregate prior; use --prior standard")
+    generator = torch.Generator().manual_seed(args.seed)
+    samples = four_tense_samples(model, codec, args.n, generator, standard=args.prior == "standard")
+    return [" ".join(forms) for forms in samples]
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="reviewgen", description=__doc__.split("\n\n")[0])
     top.add_argument("--results", type=Path, default=Path("results"), help="where the pipeline wrote its models")
@@ -88,6 +181,34 @@ def parser() -> argparse.ArgumentParser:
     for name in FEATURES:
         p.add_argument(f"--{name}", type=float, help=f"{name} to condition the word LM on (default: median)")
     p.set_defaults(run=sample)
+
+    p = commands.add_parser("interpolate", help="decode the path between two sentences' codes (sentence VAE)")
+    p.add_argument("s0", help="first sentence")
+    p.add_argument("s1", help="second sentence")
+    p.add_argument("--steps", type=int, default=7, help="points on the path, both ends included")
+    p.add_argument("--method", choices=METHODS, default="linear")
+    p.add_argument("--max-len", type=int, help="most tokens per decoded sentence (default: the model's)")
+    p.add_argument("--vocab", help="vocabulary file (default: the one the model was trained with)")
+    p.set_defaults(run=interpolate)
+
+    # --variant is accepted after either tense command.
+    variant = argparse.ArgumentParser(add_help=False)
+    variant.add_argument("--variant", default="default", help="which trained tense model (default: default)")
+    tense = commands.add_parser("tense", help="the tense model: convert verbs, generate verbs")
+    tense_commands = tense.add_subparsers(dest="tense_command", required=True)
+    codes = ", ".join(f"{c} = {TENSE_NAMES[c]}" for c in TENSES)
+    p = tense_commands.add_parser("convert", parents=[variant], help=f"rewrite a verb in another tense ({codes})")
+    p.add_argument("word", nargs="?", help="the verb as written in its --from tense")
+    p.add_argument("--from", dest="source", metavar="TENSE", help=f"tense of the word: {codes}")
+    p.add_argument("--to", dest="target", metavar="TENSE", help="tense to rewrite it in")
+    p.add_argument("--file", type=Path, help="one 'word from to' per line, instead of a word")
+    p.set_defaults(run=tense_convert)
+    p = tense_commands.add_parser("generate", parents=[variant], help="new verbs in the four tenses")
+    p.add_argument("-n", type=int, default=10, help="how many verbs")
+    p.add_argument("--prior", choices=("standard", "aggregate"), default="standard",
+                   help="standard: z ~ N(0, I), as the Gaussian score; aggregate: the training posteriors' mixture")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=tense_generate)
     return top
 
 

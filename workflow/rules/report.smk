@@ -67,3 +67,65 @@ rule report_overview:
         " --histories {input.histories} --metrics {input.metrics}"
         " --charlm-out {output.charlm} --plots-dir {output.plots}"
         " --runs-csv {output.runs_csv} --runs-md {output.runs_md}"
+
+
+rule report_homotopy:
+    input:
+        script="workflow/scripts/report_homotopy.py",
+        code=[
+            "src/reviewgen/reports/homotopy.py",
+            "src/reviewgen/evaluation/homotopy.py",
+            "src/reviewgen/evaluation/tables.py",
+            "src/reviewgen/data/sentences.py",
+        ],
+        model="results/models/sentence_vae.pt",
+        vocab="data/processed/vocab_words.json",
+        sentences="data/processed/sentences.parquet",
+    output:
+        md=report("results/homotopies.md", caption="../report/homotopies.rst", category="Sentence VAE"),
+        csv="results/homotopies.csv",
+        reconstructions=report(
+            "results/sentence_vae/reconstructions.md", caption="../report/reconstructions.rst", category="Sentence VAE"
+        ),
+        samples="results/sentence_vae/prior_samples.txt",
+        metrics="results/metrics/homotopy.json",
+    params:
+        config=stage_config("homotopy"),
+    shell:
+        "python {input.script} --config-json {params.config:q}"
+        " --model {input.model} --vocab {input.vocab} --sentences {input.sentences}"
+        " --md-out {output.md} --csv-out {output.csv} --reconstructions-out {output.reconstructions}"
+        " --samples-out {output.samples} --metrics-out {output.metrics}"
+
+
+rule report_tense:
+    input:
+        script="workflow/scripts/report_tense.py",
+        code=[
+            "src/reviewgen/reports/tense.py",
+            "src/reviewgen/data/charcodec.py",
+            "src/reviewgen/data/tenses.py",
+            "src/reviewgen/evaluation/plots.py",
+            "src/reviewgen/evaluation/tables.py",
+            "src/reviewgen/evaluation/tense_eval.py",
+            "src/reviewgen/evaluation/tense_metrics.py",
+        ],
+        models=expand("results/models/tense_cvae-{variant}.pt", variant=TENSE_VARIANTS),
+        histories=expand("results/histories/tense_cvae-{variant}.csv", variant=TENSE_VARIANTS),
+        metrics=expand("results/metrics/tense_cvae-{variant}.json", variant=TENSE_VARIANTS),
+        tense=rules.build_tense_data.output,
+    output:
+        out_dir=report(
+            directory("results/tense"),
+            patterns=["{name}.png", "{name}.md"],
+            caption="../report/tense.rst",
+            category="Tense VAE",
+        ),
+        metrics="results/metrics/tense_report.json",
+    params:
+        config=stage_config("tense_report"),
+        variants=TENSE_VARIANTS,
+    shell:
+        "python {input.script} --config-json {params.config:q} --variants {params.variants}"
+        " --models {input.models} --histories {input.histories} --metrics {input.metrics}"
+        " --tense-dir data/processed/tense --out-dir {output.out_dir} --metrics-out {output.metrics}"

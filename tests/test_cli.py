@@ -1,0 +1,111 @@
+"""The ``reviewgen`` command end to end, on tiny trained models in a temporary results folder."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from reviewgen.cli import main
+from reviewgen.data.charcodec import CharCodec
+from reviewgen.data.vocab import Vocab
+from reviewgen.evaluation.homotopy import homotopy
+from reviewgen.evaluation.tense_eval import four_tense_samples
+from reviewgen.models.registry import load_model
+from tests.reports.tiny_models import make_sentence_vae, make_tense_models
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("results")
+    make_sentence_vae(root)
+    make_tense_models(root)
+    return root
+
+
+def run(capsys, results: Path, *args: str) -> tuple[int, list[str], str]:
+    code = main(["--results", str(results), *args])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def one_line_error(capsys, results: Path, *args: str) -> str:
+    code, out, err = run(capsys, results, *args)
+    assert code == 2 and out == []
+    assert len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize("method", ["linear", "slerp"])
+def test_interpolate_prints_the_homotopy_laid_out(capsys, results, method):
+    s0, s1 = "the band played a slow song .", "it was a loud record ."
+    code, out, _ = run(capsys, results, "interpolate", s0, s1, "--steps", "5", "--method", method)
+    assert code == 0
+    model, _, extra = load_model(results / "models" / "sentence_vae.pt")
+    decoded = homotopy(model, Vocab.load(extra["vocab"]), s0, s1, 5, method, extra["max_tokens"] + 1)
+    assert out == [f"(s0) {s0}", f"(z0) {decoded[0]}", f"(t=0.25) {decoded[1]}", f"(t=0.50) {decoded[2]}",
+                   f"(t=0.75) {decoded[3]}", f"(z1) {decoded[4]}", f"(s1) {s1}"]
+
+
+def test_interpolate_reads_unknown_words_as_unk(capsys, results):
+    code, out, _ = run(capsys, results, "interpolate", "the zebra played", "it was loud", "--steps", "2")
+    assert code == 0 and len(out) == 4
+
+
+def test_interpolate_errors(capsys, results, tmp_path):
+    assert "`dvc repro train_sentence_vae`" in one_line_error(capsys, tmp_path, "interpolate", "a b", "c d")
+    assert "sentence 2 is empty" in one_line_error(capsys, results, "interpolate", "it was loud", "  ")
+    assert "at least 2" in one_line_error(capsys, results, "interpolate", "it was loud", "a song", "--steps", "1")
+
+
+def test_tense_convert_one_word(capsys, results):
+    # The tiny default model has learnt the reference verbs.
+    code, out, _ = run(capsys, results, "tense", "convert", "abandon", "--from", "sp", "--to", "p")
+    assert (code, out) == (0, ["abandon (sp) -> abandoned (p)"])
+    code, out, _ = run(capsys, results, "tense", "convert", "heals", "--from", "tp", "--to", "pg", "--variant", "gru")
+    assert code == 0 and len(out) == 1 and out[0].startswith("heals (tp) -> ")
+
+
+def test_tense_convert_a_file(capsys, results, tmp_path):
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("sent p tp\n\nhealing pg tp\n")
+    code, out, _ = run(capsys, results, "tense", "convert", "--file", str(pairs))
+    assert (code, out) == (0, ["sent (p) -> sends (tp)", "healing (pg) -> heals (tp)"])
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("sent p tp\nhealing pg\n", "pairs.txt:2: expected 'word from to', got 'healing pg'"),
+    ("sent p tp\nheal sp xx\n", "pairs.txt:2: unknown tense code 'xx'"),
+    ("\n", "holds no 'word from to' lines"),
+])
+def test_tense_convert_a_bad_file_names_the_line(capsys, results, tmp_path, content, message):
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text(content)
+    assert message in one_line_error(capsys, results, "tense", "convert", "--file", str(pairs))
+
+
+def test_tense_convert_errors(capsys, results, tmp_path):
+    err = one_line_error(capsys, results, "tense", "convert", "abandon", "--from", "sp", "--to", "past")
+    assert "unknown tense code 'past': use one of sp (simple present)" in err
+    err = one_line_error(capsys, results, "tense", "convert", "abandon", "--from", "sp", "--to", "p",
+                         "--variant", "cyclical")
+    assert "tense_cvae-cyclical.pt not found" in err and "`dvc repro train_tense_cvae@cyclical`" in err
+    assert "never saw: 9" in one_line_error(capsys, results, "tense", "convert", "ab9", "--from", "sp", "--to", "p")
+    assert "--from and --to" in one_line_error(capsys, results, "tense", "convert", "abandon", "--from", "sp")
+    assert "not found" in one_line_error(capsys, results, "tense", "convert", "--file", str(tmp_path / "none"))
+
+
+@pytest.mark.parametrize("prior", ["standard", "aggregate"])
+def test_tense_generate(capsys, results, prior):
+    code, out, _ = run(capsys, results, "tense", "generate", "-n", "4", "--prior", prior, "--seed", "5")
+    assert code == 0
+    model, _, extra = load_model(results / "models" / "tense_cvae-default.pt")
+    expected = four_tense_samples(model, CharCodec(extra["chars"]), 4, torch.Generator().manual_seed(5),
+                                  standard=prior == "standard")
+    assert out == [" ".join(forms) for forms in expected]
+
+
+def test_tense_generate_errors(capsys, results):
+    err = one_line_error(capsys, results, "tense", "generate", "--variant", "gru", "--prior", "aggregate")
+    assert "no fitted aggregate prior" in err
+    assert "at least 1" in one_line_error(capsys, results, "tense", "generate", "-n", "0")
