@@ -1,5 +1,6 @@
 # Training stages. Each writes a model, its metrics, its training history and text samples, and is one
 # MLflow run. Checkpoints (results/checkpoints/) are not outputs, so a killed job resumes on rerun.
+# benchmark: leaves each job's wall time and peak memory in results/benchmarks/jobs/ (on the cluster too).
 
 CHARLM_ARCHS = config["charlm"]["archs"]
 TENSE_VARIANTS = list(config["tense_variants"])
@@ -30,6 +31,8 @@ rule train_ngram:
         metrics="results/metrics/charlm-ngram.json",
         history="results/histories/charlm-ngram.csv",
         samples="results/samples/charlm-ngram.txt",
+    benchmark:
+        "results/benchmarks/jobs/train_ngram.tsv"
     params:
         config=stage_config("charlm.data", "charlm.sampling", "charlm.ngram"),
     threads: 1
@@ -60,6 +63,8 @@ rule train_charlm:
         metrics="results/metrics/charlm-{arch}.json",
         history="results/histories/charlm-{arch}.csv",
         samples="results/samples/charlm-{arch}.txt",
+    benchmark:
+        "results/benchmarks/jobs/train_charlm-{arch}.tsv"
     params:
         config=lambda wc: stage_config("charlm.data", "charlm.sampling", f"charlm.{wc.arch}", "runtime"),
         checkpoint="results/checkpoints/charlm-{arch}.pt",
@@ -92,6 +97,8 @@ rule train_wordlm:
         metrics="results/metrics/wordlm.json",
         history="results/histories/wordlm.csv",
         samples="results/samples/wordlm.txt",
+    benchmark:
+        "results/benchmarks/jobs/train_wordlm.tsv"
     params:
         config=stage_config("wordlm", "runtime"),
         checkpoint="results/checkpoints/wordlm.pt",
@@ -124,6 +131,8 @@ rule train_sentence_vae:
         metrics="results/metrics/sentence_vae.json",
         history="results/histories/sentence_vae.csv",
         samples="results/samples/sentence_vae.txt",
+    benchmark:
+        "results/benchmarks/jobs/train_sentence_vae.tsv"
     params:
         config=stage_config("sentence_vae", "runtime"),
         checkpoint="results/checkpoints/sentence_vae.pt",
@@ -160,6 +169,8 @@ rule train_tense_cvae:
         metrics="results/metrics/tense_cvae-{variant}.json",
         history="results/histories/tense_cvae-{variant}.csv",
         samples="results/samples/tense_cvae-{variant}.txt",
+    benchmark:
+        "results/benchmarks/jobs/train_tense_cvae-{variant}.tsv"
     params:
         config=lambda wc: stage_config("tense", f"tense_variants.{wc.variant}", "runtime"),
         checkpoint="results/checkpoints/tense_cvae-{variant}.pt",
