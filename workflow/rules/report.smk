@@ -19,6 +19,7 @@ rule report_wordfreq:
         out_dir=report(
             directory("results/wordfreq"),
             patterns=["{name}.png"],
+            labels={"energy": "{name}"},
             caption="../report/wordfreq.rst",
             category="Word frequencies",
         ),
@@ -56,6 +57,7 @@ rule report_overview:
         plots=report(
             directory("results/plots"),
             patterns=["{name}.png"],
+            labels={"model": "{name}"},
             caption="../report/histories.rst",
             category="Training histories",
         ),
