@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.workflow.test_parity import dvc_stages
+from tests.workflow.dag import dvc_stages
 
 PLUMBING = {
     "reviewgen", "reviewgen.config", "reviewgen.io", "reviewgen.stage", "reviewgen.tracking",
@@ -60,7 +60,7 @@ def closure(script: Path) -> set[str]:
     return seen
 
 
-@pytest.mark.parametrize("stage_name,stage", sorted(dvc_stages().items()))
+@pytest.mark.parametrize("stage_name,stage", sorted(dvc_stages(REPO).items()))
 def test_stage_lists_the_modules_it_runs(stage_name, stage):
     script = next(p for p in stage["inputs"] if p.startswith("workflow/scripts/"))
     needed = {str(module_path(m).relative_to(REPO)) for m in closure(REPO / script) - PLUMBING}
