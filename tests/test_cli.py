@@ -109,3 +109,12 @@ def test_tense_generate_errors(capsys, results):
     err = one_line_error(capsys, results, "tense", "generate", "--variant", "gru", "--prior", "aggregate")
     assert "no fitted aggregate prior" in err
     assert "at least 1" in one_line_error(capsys, results, "tense", "generate", "-n", "0")
+
+
+def test_params_overlay_becomes_dvc_set_flags(tmp_path, capsys):
+    overlay = tmp_path / "full.yaml"
+    overlay.write_text("reviews:\n  synthetic: {n_reviews: 20000}\nwordlm:\n  data: {features: [energy, valence]}\n")
+    assert main(["params", "dvc-args", str(overlay)]) == 0
+    expected = """-S reviews.synthetic.n_reviews=20000 -S 'wordlm.data.features=["energy", "valence"]'"""
+    assert capsys.readouterr().out.strip() == expected
+    assert main(["params", "dvc-args", str(tmp_path / "missing.yaml")]) == 2

@@ -6,17 +6,21 @@
     reviewgen tense convert abandon --from sp --to p
     reviewgen tense convert --file pairs.txt        (one "word from to" per line)
     reviewgen tense generate -n 10 [--prior standard|aggregate] [--variant gru]
+    reviewgen params dvc-args params/full.yaml     (the overlay as `dvc exp run -S` flags)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from reviewgen.config import ConfigError, load_params
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tenses import TENSES
@@ -209,7 +213,33 @@ def parser() -> argparse.ArgumentParser:
                    help="standard: z ~ N(0, I), as the Gaussian score; aggregate: the training posteriors' mixture")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=tense_generate)
+
+    params = commands.add_parser("params", help="helpers for params files")
+    params_commands = params.add_subparsers(dest="params_command", required=True)
+    p = params_commands.add_parser("dvc-args", help="an overlay file (e.g. params/full.yaml) as `dvc exp run -S` flags")
+    p.add_argument("file", type=Path)
+    p.set_defaults(run=params_dvc_args)
     return top
+
+
+def leaves(nested: dict, prefix: str = "") -> dict[str, object]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists are values, not branches."""
+    flat: dict[str, object] = {}
+    for key, value in nested.items():
+        if isinstance(value, dict) and value:
+            flat |= leaves(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def params_dvc_args(args: argparse.Namespace) -> list[str]:
+    """One line of ``-S key=value`` flags; values in JSON, which DVC reads as YAML."""
+    try:
+        overlay = load_params(args.file)
+    except ConfigError as err:
+        raise CliError(str(err)) from err
+    return [" ".join(f"-S {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in leaves(overlay).items())]
 
 
 def main(argv: list[str] | None = None) -> int:
