@@ -15,7 +15,7 @@ from reviewgen.config import deep_merge
 
 REPO = Path(__file__).resolve().parents[1]
 # What a pipeline run needs; data/ and results/ start empty in the copy.
-PIPELINE_FILES = ["Snakefile", "dvc.yaml", "params.yaml", "params", "workflow", "src", ".dvc/config",
+PIPELINE_FILES = ["Snakefile", "dvc.yaml", "params.yaml", "params", "workflow", "src", "slurm", ".dvc/config",
                   ".dvc/.gitignore", ".gitignore", "data/.gitkeep", "results/.gitkeep"]
 
 

@@ -1,0 +1,129 @@
+"""Many nodes, one MLflow: two training stages at once log to a tracking server over HTTP, as jobs on
+different cluster nodes would, and every per-epoch and final metric arrives."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from tests.conftest import make_pipeline_copy
+
+pytestmark = pytest.mark.e2e
+
+ARCHS = ("gru", "rnn")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"mlflow server exited ({server.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"mlflow server did not answer within {seconds} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """An MLflow tracking server with its own SQLite store and artifact directory; killed afterwards."""
+    root = tmp_path_factory.mktemp("mlflow-server")
+    url = f"http://127.0.0.1:{free_port()}"
+    log = root / "server.log"
+    command = [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1",
+               "--port", url.rsplit(":", 1)[1], "--workers", "1",
+               "--backend-store-uri", f"sqlite:///{root / 'server.db'}",
+               "--artifacts-destination", str(root / "artifacts")]
+    with open(log, "w") as out:
+        # Its own process group: the server forks workers, and all of them go at the end.
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_until_healthy(url, proc, log)
+        yield url, root
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def trained(server, tmp_path_factory):
+    """Two char LMs trained at once against the server, from a tiny pipeline copy's data."""
+    url, _ = server
+    copy = make_pipeline_copy(tmp_path_factory.mktemp("mlflow-client") / "repo")
+    copy.run("dvc", "repro", "build_vocab")
+    env = dict(copy.env, MLFLOW_TRACKING_URI=url, OMP_NUM_THREADS="1")
+    procs = {}
+    for arch in ARCHS:
+        outs = {kind: f"results/{kind}/charlm-{arch}.{ext}"
+                for kind, ext in [("models", "pt"), ("metrics", "json"), ("histories", "csv"), ("samples", "txt")]}
+        procs[arch] = subprocess.Popen(
+            ["python", "workflow/scripts/train_charlm.py", "--arch", arch,
+             "--sentences", "data/processed/sentences.parquet", "--vocab", "data/processed/vocab_chars.json",
+             "--model-out", outs["models"], "--metrics-out", outs["metrics"], "--history-out", outs["histories"],
+             "--samples-out", outs["samples"], "--checkpoint", f"results/checkpoints/charlm-{arch}.pt"],
+            cwd=copy.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for arch, proc in procs.items():
+        output, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0, f"train_charlm --arch {arch} failed:\n{output}"
+    return copy
+
+
+def logged(client: MlflowClient, run_id: str, key: str) -> dict[int, float]:
+    return {m.step: m.value for m in client.get_metric_history(run_id, key)}
+
+
+def test_both_runs_reach_the_server_finished(server, trained):
+    client = MlflowClient(server[0])
+    experiment = client.get_experiment_by_name("reviewgen-charlm")
+    runs = {run.info.run_name: run for run in client.search_runs([experiment.experiment_id])}
+    assert set(runs) == {f"charlm-{arch}" for arch in ARCHS}
+    assert {run.info.status for run in runs.values()} == {"FINISHED"}
+
+
+def test_every_epoch_and_final_metric_is_logged(server, trained):
+    client = MlflowClient(server[0])
+    for arch in ARCHS:
+        metrics = json.loads((trained.root / f"results/metrics/charlm-{arch}.json").read_text())
+        run_id = metrics["mlflow_run_id"]
+        with open(trained.root / f"results/histories/charlm-{arch}.csv") as handle:
+            history = list(csv.DictReader(handle))
+        assert history
+        for row in history:
+            epoch = int(row.pop("epoch"))
+            for key, value in row.items():
+                assert logged(client, run_id, key)[epoch] == pytest.approx(float(value)), (arch, key, epoch)
+        finals = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+        assert finals
+        for key, value in finals.items():
+            assert logged(client, run_id, key)[0] == pytest.approx(value), (arch, key)
+
+
+def test_artifacts_land_in_the_server_store(server, trained):
+    _, root = server
+    stored = {path.name for path in (root / "artifacts").rglob("*") if path.is_file()}
+    for arch in ARCHS:
+        assert {f"charlm-{arch}.json", f"charlm-{arch}.csv", f"charlm-{arch}.txt", f"charlm-{arch}.pt"} <= stored

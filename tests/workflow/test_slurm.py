@@ -1,0 +1,138 @@
+"""The project's Slurm profile against a real Slurm: the tiny pipeline's data and language-model stages
+run through sbatch on a local single-node cluster and give the same results as a local run.
+
+Skipped where a cluster cannot be started (not root, Slurm not installed), except in CI (CI=true),
+where .ci/install-slurm.sh has installed it and a missing cluster is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from mlflow import MlflowClient
+
+from tests.conftest import REPO, PipelineCopy, make_pipeline_copy
+from tests.workflow import slurm_cluster
+
+pytestmark = pytest.mark.e2e
+
+CI_PROFILE = Path(__file__).resolve().parent / "slurm-ci"
+# One neural architecture is enough to show the rule runs as a Slurm job with a GPU request.
+ARCHS = ["gru"]
+TRAINING_RULES = {"train_ngram", "train_charlm", "train_wordlm"}
+STAGES = {"charlm-ngram", *(f"charlm-{arch}" for arch in ARCHS), "wordlm"}
+# Every data rule and three kinds of training job, not the whole DAG: the VAEs and reports would
+# triple the time on two cores and exercise nothing more of the profile.
+TARGETS = ["build_tense_data", *(f"results/metrics/{stage}.json" for stage in sorted(STAGES))]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    reason = slurm_cluster.missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test the Slurm profile on a local cluster: {reason}")
+        pytest.skip(reason)
+    local = slurm_cluster.start()
+    yield local
+    local.stop()
+
+
+def pipeline_copy(dest: Path) -> PipelineCopy:
+    copy = make_pipeline_copy(dest)
+    shutil.copytree(REPO / "slurm", copy.root / "slurm", dirs_exist_ok=True)  # the profile under test
+    copy.set_params({"charlm": {"archs": ARCHS}})
+    return copy
+
+
+def ci_threads() -> list[str]:
+    """The CI profile's per-rule threads as --set-threads arguments, for the local reference run."""
+    threads = yaml.safe_load((CI_PROFILE / "config.yaml").read_text())["set-threads"]
+    return [f"{rule}={count}" for rule, count in threads.items()]
+
+
+@pytest.fixture(scope="module")
+def runs(cluster, tmp_path_factory) -> tuple[PipelineCopy, PipelineCopy]:
+    """The same pipeline copy run through Slurm and locally, at once: the Slurm run mostly waits."""
+    on_slurm = pipeline_copy(tmp_path_factory.mktemp("slurm") / "repo")
+    local = pipeline_copy(tmp_path_factory.mktemp("local") / "repo")
+    failures: list[BaseException] = []
+
+    def run_locally() -> None:
+        try:
+            local.run("snakemake", "--cores", "2", "--set-threads", *ci_threads(), "--", *TARGETS)
+        except BaseException as err:  # re-raised in the test thread below
+            failures.append(err)
+
+    worker = threading.Thread(target=run_locally)
+    worker.start()
+    try:
+        # timeout -k: if the plugin ever loses track of a job, Snakemake ignores SIGTERM and waits forever.
+        on_slurm.run("timeout", "-k", "15", "900", "snakemake", "--cores", "4", "--profile", "slurm",
+                     "--profile", str(CI_PROFILE), "--", *TARGETS, timeout=960)
+    finally:
+        worker.join()
+    if failures:
+        raise failures[0]
+    return on_slurm, local
+
+
+def test_training_rules_ran_as_slurm_jobs(cluster, runs):
+    on_slurm, _ = runs
+    jobs = cluster.jobs(on_slurm.root)
+    rules = {job.comment.removeprefix("rule_").split("_wildcards_")[0] for job in jobs}
+    assert TRAINING_RULES <= rules
+    assert all(job.state == "COMPLETED" for job in jobs), jobs
+    # Data rules are local rules: they run beside Snakemake, never as jobs.
+    assert not rules & {"fetch_reviews", "split_sentences", "build_vocab"}
+
+
+def test_mlflow_runs_carry_their_slurm_job(cluster, runs):
+    on_slurm, _ = runs
+    job_ids = {job.job_id for job in cluster.jobs(on_slurm.root)}
+    client = MlflowClient(on_slurm.env["MLFLOW_TRACKING_URI"])
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    tagged = {run.data.tags["stage"]: run.data.tags.get("slurm_job_id")
+              for run in client.search_runs(experiments) if "stage" in run.data.tags}
+    assert STAGES <= set(tagged)
+    assert all(tagged[stage] in job_ids for stage in STAGES), tagged
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_data_files_match_a_local_run(runs):
+    on_slurm, local = runs
+    slurm_data, local_data = files_under(on_slurm.root / "data"), files_under(local.root / "data")
+    assert slurm_data.keys() == local_data.keys()
+    assert [name for name in slurm_data if slurm_data[name] != local_data[name]] == []
+
+
+def test_model_metrics_and_samples_match_a_local_run(runs):
+    on_slurm, local = runs
+    for stage in sorted(STAGES):
+        metrics = [json.loads((copy.root / "results/metrics" / f"{stage}.json").read_text())
+                   for copy in (on_slurm, local)]
+        # Timings and run ids differ between any two runs; the rest is the same computation on one thread.
+        timeless = [{k: v for k, v in m.items() if "seconds" not in k and k != "mlflow_run_id"} for m in metrics]
+        assert timeless[0] == timeless[1], stage
+        samples = [(copy.root / "results/samples" / f"{stage}.txt").read_text() for copy in (on_slurm, local)]
+        assert samples[0] == samples[1], stage
+
+
+def test_sbatch_asked_for_a_gpu_for_gpu_rules(cluster, runs):
+    on_slurm, _ = runs
+    gpu_jobs = [job for job in cluster.jobs(on_slurm.root) if job.comment.startswith("rule_train_charlm")]
+    assert gpu_jobs
+    for job in gpu_jobs:
+        shown = subprocess.run(["scontrol", "show", "job", job.job_id], capture_output=True,
+                               text=True, check=True, timeout=30).stdout
+        assert "gres:gpu:1" in shown, shown
