@@ -1,7 +1,9 @@
+import math
+
 import pytest
 import torch
 
-from reviewgen.models.sentence_vae import SentenceVAE
+from reviewgen.models.sentence_vae import SentenceVAE, word_dropout
 
 # Token ids 4..19; each sentence is followed by <eos> (2) and right-padded with <pad> (0).
 SENTENCES = [[4, 5, 6, 7], [8, 9, 10], [11, 12, 13, 14, 15], [16, 17, 18], [4, 9, 13, 19], [19, 18, 17, 16, 15]]
@@ -88,3 +90,27 @@ def test_active_units_counts_dimensions_that_vary_across_inputs():
     mus[:, 3] = 4.0                         # constant: inactive however large
     assert SentenceVAE.active_units(mus) == 2
     assert SentenceVAE.active_units(mus, threshold=0.001) == 3
+
+
+def test_word_dropout_replaces_the_configured_share_and_spares_structure():
+    torch.manual_seed(0)
+    inputs = torch.randint(4, 100, (200, 50))
+    inputs[:, 0], inputs[:, -1], inputs[:, -10:-1] = 1, 2, 0  # <bos> ... <eos>, with padding before it
+    out = word_dropout(inputs, 0.3, unk_id=3, generator=torch.Generator().manual_seed(1))
+    content = inputs >= 4
+    share = (out[content] == 3).float().mean().item()
+    assert math.isclose(share, 0.3, abs_tol=0.02)
+    assert torch.equal(out[~content], inputs[~content])
+    changed = out != inputs
+    assert bool((out[changed] == 3).all())
+
+
+def test_word_dropout_is_reproducible_and_leaves_its_input_alone():
+    inputs = torch.randint(4, 50, (8, 12))
+    original = inputs.clone()
+    first = word_dropout(inputs, 0.5, generator=torch.Generator().manual_seed(7))
+    second = word_dropout(inputs, 0.5, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(first, second)
+    assert torch.equal(inputs, original)
+    assert torch.equal(word_dropout(inputs, 0.0), inputs)
+    assert bool((word_dropout(inputs, 1.0) == 3).all())

@@ -1,9 +1,7 @@
-import math
 
 import pytest
-import torch
 
-from reviewgen.training.schedules import KLAnnealing, TeacherForcing, word_dropout
+from reviewgen.training.schedules import KLAnnealing, TeacherForcing
 
 
 def test_constant_is_max_from_the_start():
@@ -62,27 +60,3 @@ def test_teacher_forcing_decays_by_epoch_then_holds():
     resumed.load_state_dict(schedule.state_dict())
     assert resumed.value == pytest.approx(0.8)
     assert TeacherForcing(start=0.9, end=0.5, decay_epochs=0).value == 0.5
-
-
-def test_word_dropout_replaces_the_configured_share_and_spares_structure():
-    torch.manual_seed(0)
-    inputs = torch.randint(4, 100, (200, 50))
-    inputs[:, 0], inputs[:, -1], inputs[:, -10:-1] = 1, 2, 0  # <bos> ... <eos>, with padding before it
-    out = word_dropout(inputs, 0.3, unk_id=3, generator=torch.Generator().manual_seed(1))
-    content = inputs >= 4
-    share = (out[content] == 3).float().mean().item()
-    assert math.isclose(share, 0.3, abs_tol=0.02)
-    assert torch.equal(out[~content], inputs[~content])
-    changed = out != inputs
-    assert bool((out[changed] == 3).all())
-
-
-def test_word_dropout_is_reproducible_and_leaves_its_input_alone():
-    inputs = torch.randint(4, 50, (8, 12))
-    original = inputs.clone()
-    first = word_dropout(inputs, 0.5, generator=torch.Generator().manual_seed(7))
-    second = word_dropout(inputs, 0.5, generator=torch.Generator().manual_seed(7))
-    assert torch.equal(first, second)
-    assert torch.equal(inputs, original)
-    assert torch.equal(word_dropout(inputs, 0.0), inputs)
-    assert bool((word_dropout(inputs, 1.0) == 3).all())

@@ -21,8 +21,27 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from reviewgen.models.sampling import BOS_ID, PAD_ID, UNK_ID, autoregress
-from reviewgen.training.schedules import word_dropout as drop_words
+from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, UNK_ID, autoregress
+
+
+def word_dropout(inputs: torch.Tensor, rate: float, unk_id: int = UNK_ID,
+                 generator: torch.Generator | None = None,
+                 protect: tuple[int, ...] = (PAD_ID, BOS_ID, EOS_ID)) -> torch.Tensor:
+    """A copy of the decoder ``inputs`` with each token replaced by ``<unk>`` with probability ``rate``.
+
+    Bowman et al. 2016: a decoder that cannot always see the previous word must rely on z, which keeps
+    the latent from collapsing. The ``protect`` ids are structure, not content, and are never replaced.
+    The random draw happens on ``generator``'s device, so a CPU generator works for any input device.
+    """
+    if not 0 <= rate <= 1:
+        raise ValueError(f"word dropout rate must lie in [0, 1], got {rate}")
+    if rate == 0:
+        return inputs.clone()
+    device = generator.device if generator is not None else inputs.device
+    draw = torch.rand(inputs.shape, generator=generator, device=device).to(inputs.device)
+    protected = torch.isin(inputs, torch.tensor(protect, device=inputs.device))
+    return inputs.masked_fill((draw < rate) & ~protected, unk_id)
+
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -73,7 +92,7 @@ class SentenceVAE(nn.Module):
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         inputs = torch.cat([torch.full_like(tokens[:, :1], BOS_ID), tokens[:, :-1]], dim=1)
         if self.training and self.word_dropout > 0:
-            inputs = drop_words(inputs, self.word_dropout, UNK_ID, generator)
+            inputs = word_dropout(inputs, self.word_dropout, UNK_ID, generator)
         output, _ = self.decoder(self._step_input(inputs, z), self._start(z))
         return self.out(output), mu, logvar
 

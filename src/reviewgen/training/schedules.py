@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import math
 
-import torch
-
-from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, UNK_ID
-
 KL_KINDS = ("constant", "linear", "logistic", "monotonic", "cyclical")
 
 
@@ -115,22 +111,3 @@ class TeacherForcing:
 
     def load_state_dict(self, state: dict) -> None:
         self.epoch = int(state["epoch"])
-
-
-def word_dropout(inputs: torch.Tensor, rate: float, unk_id: int = UNK_ID,
-                 generator: torch.Generator | None = None,
-                 protect: tuple[int, ...] = (PAD_ID, BOS_ID, EOS_ID)) -> torch.Tensor:
-    """A copy of the decoder ``inputs`` with each token replaced by ``<unk>`` with probability ``rate``.
-
-    Bowman et al. 2016: a decoder that cannot always see the previous word must rely on z, which keeps
-    the latent from collapsing. The ``protect`` ids are structure, not content, and are never replaced.
-    The random draw happens on ``generator``'s device, so a CPU generator works for any input device.
-    """
-    if not 0 <= rate <= 1:
-        raise ValueError(f"word dropout rate must lie in [0, 1], got {rate}")
-    if rate == 0:
-        return inputs.clone()
-    device = generator.device if generator is not None else inputs.device
-    draw = torch.rand(inputs.shape, generator=generator, device=device).to(inputs.device)
-    protected = torch.isin(inputs, torch.tensor(protect, device=inputs.device))
-    return inputs.masked_fill((draw < rate) & ~protected, unk_id)
