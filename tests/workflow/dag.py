@@ -26,7 +26,7 @@ def dvc_stages(root: Path) -> dict[str, dict]:
     with Repo(str(root)) as repo:
         for stage in repo.index.stages:
             params = [d for d in stage.deps if isinstance(d, ParamsDependency)]
-            parsed[stage.addressing] = {
+            parsed[stage.name] = {
                 "inputs": {d.def_path for d in stage.deps if not isinstance(d, ParamsDependency)},
                 "outputs": {o.def_path for o in stage.outs},
                 "params": {key for d in params for key in d.params},
