@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: run test snakemake lint lock clean-results
+.PHONY: run test snakemake bench lint lock clean-results
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(STAMP)
 
 snakemake: $(STAMP)
 	snakemake --cores 2
+
+# Fast paths vs naive ones, measured in the same run; prints a table and writes results/benchmarks/.
+# BENCH_ARGS="--pipeline" adds every stage from a clean cache (minutes); "--threads 1" steadies a busy machine.
+bench: $(STAMP)
+	python -m reviewgen.bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	ruff check .

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from reviewgen.bench.pipeline import make_copy
 from reviewgen.config import deep_merge
 
 REPO = Path(__file__).resolve().parents[1]
-# What a pipeline run needs; data/ and results/ start empty in the copy.
-PIPELINE_FILES = ["Snakefile", "dvc.yaml", "params.yaml", "params", "workflow", "src", "slurm", ".dvc/config",
-                  ".dvc/.gitignore", ".gitignore", "data/.gitkeep", "results/.gitkeep"]
 
 
 def tool_env(workdir: Path) -> dict[str, str]:
@@ -50,21 +47,8 @@ class PipelineCopy:
 
 
 def make_pipeline_copy(dest: Path, tiny: bool = True) -> PipelineCopy:
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in PIPELINE_FILES:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif src.exists():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    copy = PipelineCopy(dest)
-    if tiny:
-        copy.set_params(yaml.safe_load((REPO / "params" / "tiny.yaml").read_text()))
-    copy.run("git", "init", "-q")
-    copy.run("git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
-    copy.run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "pipeline copy")
-    return copy
+    """A git repository holding a copy of the pipeline (tiny params merged in by default)."""
+    return PipelineCopy(make_copy(dest, tiny))
 
 
 @pytest.fixture

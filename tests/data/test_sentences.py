@@ -226,3 +226,32 @@ def test_bad_settings_are_rejected():
         split_reviews(frame, {**CFG, "splitter": "regex"})
     with pytest.raises(ValueError, match="track_id"):
         split_reviews(frame.drop(columns="track_id"), CFG)
+
+
+def test_every_treebank_pattern_is_guarded_and_gives_stock_output():
+    from reviewgen.data.sentences import _Treebank
+
+    rules = [*_Treebank.STARTING_QUOTES, *_Treebank.PUNCTUATION, _Treebank.PARENS_BRACKETS,
+             _Treebank.DOUBLE_DASHES, *_Treebank.ENDING_QUOTES]
+    assert all(pattern.needle is not None for pattern, _ in rules)
+    assert all(p.needle is not None for p in _Treebank.CONTRACTIONS2 + _Treebank.CONTRACTIONS3)
+    # One string per rule, in upper and lower case, and non-ASCII letters that re.IGNORECASE folds to ASCII.
+    texts = ['"Start" and end."', "x ''quoted'' and ``ticks`` 'em' ", "a: b,c 3,4 end,", "wait... 100% #1 @home & co;",
+             "Why? No! (yes) [a] {b} <c> -- d.", "I CANNOT believe it's gonna work, wanna bet?",
+             "'Tis the season, 'twas fun, more'n that.", "Gimme it, LEMME see, d'ye GOTTA go?",
+             "They'll've we're I'd He's don't", "Th\u0131s canno\u0131 be 'T\u0131s \u017ftill gonn\u0430"]
+    tokenize = make_tokenizer("treebank")
+    for text in texts + [t.lower() for t in texts] + [t.upper() for t in texts]:
+        assert tokenize(text) == TreebankWordTokenizer().tokenize(text)
+
+
+def test_punkt_learns_from_a_seeded_sample_within_the_budget():
+    from reviewgen.data.sentences import punkt_sample
+
+    texts = [f"review {i} " * 10 for i in range(100)]
+    assert punkt_sample(texts, None, 1) is texts
+    assert punkt_sample(texts, 10**6, 1) is texts
+    sample = punkt_sample(texts, 1000, 1)
+    assert sample == punkt_sample(texts, 1000, 1) != punkt_sample(texts, 1000, 2)
+    assert 1000 <= sum(map(len, sample)) < 1000 + max(map(len, texts))
+    assert sample == sorted(sample, key=texts.index)

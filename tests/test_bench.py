@@ -1,0 +1,86 @@
+"""The benchmark runs (tiny) so it never rots, and its fast paths compute what the naive ones do."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from reviewgen.bench.__main__ import bench_params, main
+from reviewgen.bench.cases import build_cases
+from reviewgen.bench.pipeline import bench_noop
+from reviewgen.bench.sampling import naive_sample_words
+from reviewgen.bench.training import batchings, fixed_latents, loss_per_token
+from reviewgen.data.sentences import split_reviews
+from reviewgen.data.synthetic import FEATURES, generate_corpus
+from reviewgen.models.sampling import EOS_ID
+from reviewgen.models.wordlm import ConditionedWordLM
+
+
+@pytest.fixture(scope="module")
+def cases():
+    params = bench_params(tiny=True)
+    corpus = generate_corpus(60, seed=1)
+    reviews = corpus.reviews.drop(columns="sentences").merge(corpus.tracks[["track_id", *FEATURES]], on="track_id")
+    return build_cases(params, split_reviews(reviews, params["sentences"])[0], n_sequences=48)
+
+
+def test_tiny_benchmark_writes_its_table(tmp_path, capsys):
+    path = main(["--tiny", "--out", str(tmp_path)])
+    record = json.loads(path.read_text())
+    rows = {row["name"]: row for row in record["rows"]}
+    assert {row["section"] for row in record["rows"]} == {"training", "sampling", "data", "pipeline"}
+    for model in ("charlm-rnn", "charlm-gru", "charlm-lstm", "wordlm", "sentence_vae", "tense_cvae"):
+        fast, naive = rows[f"{model} cpu bucketed"]["figures"], rows[f"{model} cpu naive"]["figures"]
+        assert fast["tokens_per_s"] > 0 and naive["seqs_per_s"] > 0
+        assert fast["loss_per_token"] == pytest.approx(naive["loss_per_token"], rel=1e-5)
+    assert rows["split_sentences"]["figures"]["reviews_per_s"] > 0
+    assert "split_sentences" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["charlm-lstm", "wordlm", "sentence_vae", "tense_cvae"])
+def test_same_loss_on_a_batch_whatever_the_padding(cases, name):
+    case = next(c for c in cases if c.name == name)
+    case.model.eval()
+    batches, _ = batchings(case)["bucketed"]
+    with torch.no_grad(), fixed_latents():
+        for indices in batches:
+            _, nll, tokens = case.loss(case.model, case.make(indices, None))
+            _, wide_nll, wide_tokens = case.loss(case.model, case.make(indices, case.width))
+            assert wide_tokens == tokens
+            assert wide_nll / wide_tokens == pytest.approx(nll / tokens, rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["charlm-gru", "wordlm", "sentence_vae", "tense_cvae"])
+def test_same_loss_per_token_whatever_the_bucketing(cases, name):
+    case = next(c for c in cases if c.name == name)
+    make = case.make
+    (fast, fast_tokens), (naive, naive_tokens) = (loss_per_token(case, make, batches, width)
+                                                  for batches, width in batchings(case).values())
+    assert fast_tokens == naive_tokens
+    assert fast == pytest.approx(naive, rel=1e-5)
+
+
+def test_batched_and_naive_samplers_draw_first_tokens_alike():
+    torch.manual_seed(0)
+    model = ConditionedWordLM(vocab_size=10, n_features=1, emb_dim=8, hidden=8)
+    row, n = torch.tensor([0.5]), 1500
+
+    def shares(first_tokens: list[int]) -> torch.Tensor:
+        return torch.bincount(torch.tensor(first_tokens), minlength=10).float() / len(first_tokens)
+
+    generator = torch.Generator().manual_seed(1)
+    batched = model.sample(row.expand(n, 1), 1, 1.0, generator)
+    naive = naive_sample_words(model, row, n, 1, 1.0, generator)
+    batched_shares = shares([ids[0] if ids else EOS_ID for ids in batched])
+    naive_shares = shares([ids[0] if ids else EOS_ID for ids in naive])
+    # Total variation distance between two samples of a 10-way distribution: ~0.04 at these sizes.
+    assert 0.5 * (batched_shares - naive_shares).abs().sum() < 0.1
+
+
+@pytest.mark.e2e
+def test_nothing_to_do_runs_are_timed(tmp_path):
+    rows = bench_noop(tmp_path, repeats=1, targets=("build_tense_data",))
+    assert [row.name for row in rows] == ["dvc repro, nothing to do", "snakemake --cores 2, nothing to do"]
+    assert all(row.figures["seconds"] > 0 for row in rows)
