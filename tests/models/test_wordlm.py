@@ -63,3 +63,19 @@ def test_sampling_is_batched_bounded_and_reproducible():
     samples = model.sample(features, max_len=4, generator=torch.Generator().manual_seed(2))
     assert len(samples) == 5 and all(len(s) <= 4 for s in samples)
     assert samples == model.sample(features, max_len=4, generator=torch.Generator().manual_seed(2))
+
+
+def test_condition_output_adds_a_feature_dependent_bias_to_every_logit():
+    torch.manual_seed(0)
+    model = ConditionedWordLM(vocab_size=11, n_features=2, emb_dim=4, hidden=4, condition_output=True).eval()
+    tokens = torch.tensor([[1, 5, 6]])
+    low, _ = model(tokens, torch.tensor([[0.0, 0.0]]))
+    high, _ = model(tokens, torch.tensor([[1.0, 0.0]]))
+    without = ConditionedWordLM(vocab_size=11, n_features=2, emb_dim=4, hidden=4)
+    assert without.feature_out is None and model.feature_out.weight.shape == (11, 2)
+    # Only feature 0 changed, so the read-out bias moved by exactly its column (plus the LSTM's own change).
+    lstm_only = high - low - model.feature_out.weight[:, 0]
+    model.feature_out = None
+    low_plain, _ = model(tokens, torch.tensor([[0.0, 0.0]]))
+    high_plain, _ = model(tokens, torch.tensor([[1.0, 0.0]]))
+    assert torch.allclose(lstm_only, high_plain - low_plain, atol=1e-6)

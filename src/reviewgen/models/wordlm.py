@@ -18,6 +18,8 @@ class ConditionedWordLM(nn.Module):
 
     ``tie_weights`` shares the embedding matrix with the read-out (Press & Wolf, 2017): fewer
     parameters and usually lower perplexity, but it needs ``hidden == emb_dim``.
+    ``condition_output`` also adds a learned, feature-dependent bias to every word's logit: a direct path
+    from "energy" to word choice, which the LSTM otherwise has to learn to carry through its state.
     """
 
     def __init__(
@@ -29,6 +31,7 @@ class ConditionedWordLM(nn.Module):
         layers: int = 1,
         dropout: float = 0.0,
         tie_weights: bool = False,
+        condition_output: bool = False,
     ):
         super().__init__()
         if tie_weights and hidden != emb_dim:
@@ -42,6 +45,7 @@ class ConditionedWordLM(nn.Module):
         self.out = nn.Linear(hidden, vocab_size)
         if tie_weights:
             self.out.weight = self.embed.weight
+        self.feature_out = nn.Linear(n_features, vocab_size, bias=False) if condition_output else None
 
     def forward(self, tokens: torch.Tensor, features: torch.Tensor, hidden=None):
         """``tokens [B, T]``, ``features [B, F]`` -> ``(logits [B, T, V], (h, c))``."""
@@ -53,7 +57,10 @@ class ConditionedWordLM(nn.Module):
         words = self.dropout(self.embed(tokens))
         condition = features.to(words.dtype)[:, None, :].expand(-1, tokens.shape[1], -1)
         outputs, hidden = self.lstm(torch.cat([words, condition], dim=-1), hidden)
-        return self.out(self.dropout(outputs)), hidden
+        logits = self.out(self.dropout(outputs))
+        if self.feature_out is not None:
+            logits = logits + self.feature_out(condition)
+        return logits, hidden
 
     @generating
     def sample(
