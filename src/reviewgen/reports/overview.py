@@ -13,6 +13,10 @@ from reviewgen.io import get_logger, read_json, write_csv, write_text
 from reviewgen.tracking import tracking_uri
 
 log = get_logger("reports.overview")
+# The final metrics worth a column in the runs table (the CSV keeps every metric and param).
+KEY_METRICS = ["test_bits_per_char", "test_perplexity", "test_perplexity_shuffled", "test_kl", "active_units",
+               "bleu_reference", "bleu_heldout", "gaussian_score", "gaussian_score_aggregate_prior",
+               "seconds_per_epoch"]
 # History columns that are bookkeeping, not something to watch per epoch.
 NOT_PLOTTED = {"epoch", "seconds", "lr"}
 
@@ -53,8 +57,7 @@ def write_runs_report(metrics_paths: list[Path], csv_out: Path, md_out: Path, re
         log.warning("%d run(s) named by the metrics are not in the tracking store: %s", len(missing), missing)
     current = current.sort_values(["family", "model"], ignore_index=True)
     write_csv(csv_out, current)
-    metric_columns = sorted(c for c in current.columns if c.startswith("metrics.") and current[c].notna().any()
-                            and any(key in c for key in ("test_", "valid_", "kl", "bleu", "gaussian")))
+    metric_columns = [c for c in KEY_METRICS if f"metrics.{c}" in current.columns]
     note = f"\n{len(missing)} run(s) of the current results are missing from the store: {missing}\n" if missing else ""
     header = f"# Training runs\n\nTracking store: `{tracking_uri(repo_root)}`\n\n"
     write_text(md_out, header + runs_markdown(current, metric_columns) + note)
