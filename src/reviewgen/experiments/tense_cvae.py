@@ -33,6 +33,7 @@ from reviewgen.experiments.common import (
 from reviewgen.experiments.lm_data import bucketed
 from reviewgen.models.registry import save_model
 from reviewgen.models.tense_cvae import TenseCVAE
+from reviewgen.training.batching import bucket_batches
 from reviewgen.training.runtime import seed_everything
 from reviewgen.training.schedules import TeacherForcing
 from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer, to_device
@@ -67,8 +68,8 @@ def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, mode: str, 
 
     def train(epoch: int, generator: torch.Generator):
         examples = epoch_examples(generator)
-        batches, _ = bucketed(lengths, batch_size, examples.make)
-        yield from batches(epoch, generator)
+        for indices in bucket_batches(lengths, batch_size, generator):
+            yield examples.make(indices)
 
     return train, len(sources)
 

@@ -68,8 +68,10 @@ def word_splits(sentences: pd.DataFrame, vocab: Vocab, unit: str, names: list[st
 
 def shuffled_across_reviews(split: Split, seed: int) -> np.ndarray:
     """Features with each review's row replaced by another review's (a seeded permutation of reviews)."""
-    reviews = sorted(set(split.review_ids))
-    first_row = {rid: split.features[split.review_ids.index(rid)] for rid in reviews}
+    first_row: dict[str, np.ndarray] = {}
+    for rid, row in zip(split.review_ids, split.features, strict=True):
+        first_row.setdefault(rid, row)
+    reviews = sorted(first_row)
     permuted = np.random.default_rng(seed).permutation(len(reviews))
     donor = {rid: first_row[reviews[j]] for rid, j in zip(reviews, permuted, strict=True)}
     return np.stack([donor[rid] for rid in split.review_ids])
