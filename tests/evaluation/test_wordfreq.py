@@ -132,15 +132,34 @@ class _FakeModel:
 
 def test_sample_words_stops_once_enough_tokens_are_collected():
     model = _FakeModel([[4, 5, 6], [3, 4]])
-    sentences = sample_words(model, VOCAB, [0.9], n_words=6, batch_size=2, max_len=7, temperature=0.5,
-                             generator=None)
+    [sentences] = sample_words(model, VOCAB, [[0.9]], n_words=6, batch_size=2, max_len=3, temperature=0.5,
+                               generator=None)
     assert sentences == [["loud", "song", "."], ["<unk>", "loud"], ["loud", "song", "."]]
-    assert model.calls == [((2, 1), [pytest.approx(0.9)], 7, 0.5)] * 2
+    assert model.calls == [((2, 1), [pytest.approx(0.9)], 3, 0.5)] * 2
+
+
+def test_sample_words_sizes_batches_to_the_words_still_missing():
+    model = _FakeModel([[4, 5]] * 100)
+    [sentences] = sample_words(model, VOCAB, [[0.5]], n_words=50, batch_size=100, max_len=10, temperature=1.0,
+                               generator=None)
+    assert sum(map(len, sentences)) == 50
+    # 50 / max_len = 5 samples first (no overshoot possible); then 1.2 x the 40 words still missing, 2 per sample.
+    assert [shape for shape, *_ in model.calls] == [(5, 1), (25, 1)]
+
+
+def test_sample_words_draws_every_row_in_the_same_batches():
+    model = _FakeModel([[4, 5, 6]] * 8)
+    high, low = sample_words(model, VOCAB, [[0.9], [0.1]], n_words=6, batch_size=4, max_len=3, temperature=1.0,
+                             generator=None)
+    assert high == low == [["loud", "song", "."]] * 2
+    assert [shape for shape, *_ in model.calls] == [(4, 1)]
+    with pytest.raises(ValueError, match=r"features must be \[rows, n_features\]"):
+        sample_words(model, VOCAB, [0.9], 6, 4, 3, 1.0, None)
 
 
 def test_sample_words_raises_when_the_model_only_ends_sentences():
     with pytest.raises(RuntimeError, match="no tokens"):
-        sample_words(_FakeModel([[], []]), VOCAB, [0.1], 5, 2, 7, 1.0, None)
+        sample_words(_FakeModel([[], []]), VOCAB, [[0.1]], 5, 2, 7, 1.0, None)
 
 
 def test_sample_words_with_a_real_model_is_reproducible():
@@ -148,10 +167,12 @@ def test_sample_words_with_a_real_model_is_reproducible():
     model = ConditionedWordLM(len(VOCAB), n_features=2, emb_dim=4, hidden=4)
 
     def draw():
-        return sample_words(model, VOCAB, torch.tensor([0.2, 0.8]), 20, 4, 6, 1.0, torch.Generator().manual_seed(3))
+        return sample_words(model, VOCAB, torch.tensor([[0.2, 0.8], [0.7, 0.1]]), 20, 4, 6, 1.0,
+                            torch.Generator().manual_seed(3))
 
     first = draw()
-    assert sum(map(len, first)) >= 20 and all(len(s) <= 6 for s in first)
+    for sentences in first:
+        assert sum(map(len, sentences)) >= 20 and all(len(s) <= 6 for s in sentences)
     assert draw() == first
 
 

@@ -17,15 +17,21 @@ def test_low_temperature_approaches_greedy():
 
 
 def scripted(stop_after: list[int], vocab: int = 8):
-    """A step function whose row i emits id 4 + step until step ``stop_after[i]``, then <eos>."""
-    calls = []
+    """A step function whose row i emits id 4 + step until step ``stop_after[i]``, then <eos>.
 
-    def step(previous: torch.Tensor) -> torch.Tensor:
+    It follows ``keep`` as a model's state would, and records each call's inputs and original rows.
+    """
+    calls, rows = [], list(range(len(stop_after)))
+
+    def step(previous: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
+        nonlocal rows
+        if keep is not None:
+            rows = [rows[k] for k in keep.tolist()]
         t = len(calls)
-        calls.append(previous.clone())
-        logits = torch.zeros(len(stop_after), vocab)
-        for row, stop in enumerate(stop_after):
-            logits[row, EOS_ID if t == stop else 4 + t % 4] = 50.0
+        calls.append((previous.clone(), list(rows)))
+        logits = torch.zeros(len(rows), vocab)
+        for position, row in enumerate(rows):
+            logits[position, EOS_ID if t == stop_after[row] else 4 + t % 4] = 50.0
         return logits
 
     return step, calls
@@ -35,7 +41,15 @@ def test_rows_stop_at_their_own_eos_and_at_max_len():
     step, calls = scripted([1, 3, 100])
     out = autoregress(step, 3, max_len=5, temperature=1.0, generator=None, device=torch.device("cpu"))
     assert out == [[4], [4, 5, 6], [4, 5, 6, 7, 4]]
-    assert calls[0].tolist() == [BOS_ID] * 3
+    assert calls[0][0].tolist() == [BOS_ID] * 3
+
+
+def test_finished_rows_leave_the_batch():
+    step, calls = scripted([1, 3, 100])
+    autoregress(step, 3, max_len=5, temperature=1.0, generator=None, device=torch.device("cpu"))
+    assert [rows for _, rows in calls] == [[0, 1, 2], [0, 1, 2], [1, 2], [1, 2], [2]]
+    # Each remaining row is fed its own previous draw.
+    assert calls[2][0].tolist() == [5, 5] and calls[4][0].tolist() == [7]
 
 
 def test_loop_ends_once_every_row_is_done():

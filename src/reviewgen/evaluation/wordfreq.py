@@ -133,30 +133,42 @@ def recovery_scores(comparison: pd.DataFrame, truth: dict, feature: str = "energ
     }
 
 
-def sample_words(model, vocab, features_row, n_words: int, batch_size: int, max_len: int,
-                 temperature: float, generator: torch.Generator | None) -> list[list[str]]:
-    """Sentences sampled from ``model`` (a ``ConditionedWordLM``) at one feature vector, ``batch_size``
-    at a time, until they hold at least ``n_words`` tokens; sentences beyond that are not returned.
+def sample_words(model, vocab, features, n_words: int, batch_size: int, max_len: int,
+                 temperature: float, generator: torch.Generator | None) -> list[list[list[str]]]:
+    """For each row of ``features [K, F]``: sentences sampled from ``model`` (a ``ConditionedWordLM``)
+    at that feature vector until they hold at least ``n_words`` tokens; sentences beyond are not returned.
+
+    All rows share each batch (at most ``batch_size`` sequences per row), so a high and a low side cost
+    one sampling loop, not two. The first batch cannot overshoot (no sample is longer than ``max_len``);
+    later ones hold about what a row still misses, from its mean length so far plus a fifth for the
+    spread. (Full batches sampled up to twice the words asked for.)
 
     Every decoded token counts (punctuation and stopwords too, ``<unk>`` kept): the sample then costs
     the same for both sides of a comparison, whatever the stopword list, and ``content_words`` filters
-    later. Raises if a whole batch comes back empty, which would otherwise loop forever.
+    later. Raises if a row's batch comes back empty, which would otherwise loop forever.
     """
     if n_words < 1 or batch_size < 1:
         raise ValueError(f"n_words and batch_size must be >= 1, got {n_words} and {batch_size}")
-    row = torch.as_tensor(features_row, dtype=torch.float32).reshape(1, -1)
-    features = row.expand(batch_size, -1)
-    sentences: list[list[str]] = []
-    total = 0
-    while total < n_words:
-        batch = [vocab.decode(ids) for ids in model.sample(features, max_len, temperature, generator)]
-        if not any(batch):
-            raise RuntimeError(f"a batch of {batch_size} samples held no tokens; the model only emits <eos>")
-        for tokens in batch:
-            sentences.append(tokens)
-            total += len(tokens)
-            if total >= n_words:
-                break
+    rows = torch.as_tensor(features, dtype=torch.float32)
+    if rows.dim() != 2:
+        raise ValueError(f"features must be [rows, n_features], got shape {list(rows.shape)}")
+    sentences: list[list[list[str]]] = [[] for _ in range(len(rows))]
+    totals = [0] * len(rows)
+    sizes = [min(batch_size, math.ceil(n_words / max_len))] * len(rows)
+    while missing := [i for i, total in enumerate(totals) if total < n_words]:
+        batch = torch.cat([rows[i].expand(sizes[i], -1) for i in missing])
+        samples = iter(model.sample(batch, max_len, temperature, generator))
+        for i in missing:
+            part = [vocab.decode(next(samples)) for _ in range(sizes[i])]
+            if not any(part):
+                raise RuntimeError(f"a batch of {sizes[i]} samples held no tokens; the model only emits <eos>")
+            for tokens in part:
+                sentences[i].append(tokens)
+                totals[i] += len(tokens)
+                if totals[i] >= n_words:
+                    break
+            mean_length = totals[i] / len(sentences[i])
+            sizes[i] = min(batch_size, math.ceil(1.2 * (n_words - totals[i]) / mean_length) + 1)
     return sentences
 
 

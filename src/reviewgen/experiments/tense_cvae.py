@@ -68,7 +68,8 @@ def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, mode: str, 
 
     def train(epoch: int, generator: torch.Generator):
         examples = epoch_examples(generator)
-        for indices in bucket_batches(lengths, batch_size, generator):
+        # Sources of one length together (their encoder then needs no packing), targets sorted within.
+        for indices in bucket_batches(lengths, batch_size, generator, then_by=[len(t) for t in examples.targets]):
             yield examples.make(indices)
 
     return train, len(sources)

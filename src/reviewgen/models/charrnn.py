@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from .sampling import PAD_ID, autoregress, generating
+from .sampling import PAD_ID, autoregress, generating, select_rows
 
 CELLS = ("hand", "rnn", "gru", "lstm")
 
@@ -114,8 +114,9 @@ class CharRNNLM(nn.Module):
         """
         hidden = None
 
-        def step(previous: torch.Tensor) -> torch.Tensor:
+        def step(previous: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
             nonlocal hidden
+            hidden = select_rows(hidden, keep, 1)
             logits, hidden = self(previous[:, None], hidden)
             return logits[:, -1]
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .sampling import BOS_ID, EOS_ID, autoregress, generating
+from .sampling import BOS_ID, EOS_ID, autoregress, generating, select_rows
 
 
 def ngram_windows(seqs: Sequence[Sequence[int]], order: int) -> np.ndarray:
@@ -239,10 +239,10 @@ class FeedForwardNGramLM(nn.Module):
         device = self.out.weight.device
         window = torch.full((n, self.order - 1), BOS_ID, dtype=torch.long, device=device)
 
-        def step(previous: torch.Tensor) -> torch.Tensor:
+        def step(previous: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
             nonlocal window
             # The first call brings one more <bos>, which leaves the all-<bos> window unchanged.
-            window = torch.cat([window[:, 1:], previous[:, None]], dim=1)
+            window = torch.cat([select_rows(window, keep, 0)[:, 1:], previous[:, None]], dim=1)
             return self(window)
 
         return autoregress(step, n, max_len, temperature, generator, device)

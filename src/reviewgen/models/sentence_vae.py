@@ -19,9 +19,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
 
-from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, UNK_ID, autoregress
+from reviewgen.models.recurrent import final_state
+from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, UNK_ID, autoregress, select_rows
 
 
 def word_dropout(inputs: torch.Tensor, rate: float, unk_id: int = UNK_ID,
@@ -65,9 +65,7 @@ class SentenceVAE(nn.Module):
 
     def posterior(self, tokens: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mu, logvar)``, each ``[B, latent]``."""
-        packed = pack_padded_sequence(self.dropout(self.embed(tokens)), lengths.cpu(), batch_first=True,
-                                      enforce_sorted=False)
-        _, final = self.encoder(packed)
+        final = final_state(self.encoder, self.dropout(self.embed(tokens)), lengths)
         final = torch.cat(final, dim=2) if self.cell == "lstm" else final
         final = final.transpose(0, 1).reshape(tokens.size(0), -1)
         return self.to_mu(final), self.to_logvar(final)
@@ -107,8 +105,9 @@ class SentenceVAE(nn.Module):
         """One sequence per row of ``z``, sampled at ``temperature`` (0 = greedy); no ``<bos>``/``<eos>``."""
         state = self._start(z)
 
-        def step(previous: torch.Tensor) -> torch.Tensor:
-            nonlocal state
+        def step(previous: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
+            nonlocal state, z
+            state, z = select_rows(state, keep, 1), select_rows(z, keep, 0)
             output, state = self.decoder(self._step_input(previous.unsqueeze(1), z), state)
             return self.out(output.squeeze(1))
 
@@ -135,7 +134,7 @@ def elbo_loss(logits: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logv
     ``weight`` is the number of sequences, so averages over batches weight them fairly.
     """
     batch = target.size(0)
-    nll = F.cross_entropy(logits.transpose(1, 2), target, ignore_index=PAD_ID, reduction="sum")
+    nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=PAD_ID, reduction="sum")
     kl_dims = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=0)
     penalty = kl_dims.sum() if free_bits <= 0 else torch.clamp(kl_dims / batch, min=free_bits).sum() * batch
     loss = (nll + kl_weight * penalty) / batch

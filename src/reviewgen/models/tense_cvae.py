@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
 
-from reviewgen.models.sampling import BOS_ID, PAD_ID, autoregress
+from reviewgen.models.recurrent import final_state
+from reviewgen.models.sampling import BOS_ID, PAD_ID, autoregress, select_rows
 from reviewgen.models.sentence_vae import elbo_loss
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
@@ -68,9 +68,7 @@ class TenseCVAE(nn.Module):
                         self.tense(tense)], dim=1)
         h0 = h0.unsqueeze(0).expand(self.directions, -1, -1).contiguous()
         state = (h0, torch.zeros_like(h0)) if self.cell == "lstm" else h0
-        packed = pack_padded_sequence(self.dropout(self.embed(chars)), lengths.cpu(), batch_first=True,
-                                      enforce_sorted=False)
-        _, final = self.encoder(packed, state)
+        final = final_state(self.encoder, self.dropout(self.embed(chars)), lengths, state)
         final = torch.cat(final, dim=2) if self.cell == "lstm" else final
         final = final.transpose(0, 1).reshape(batch, -1)
         return self.to_mu(final), self.to_logvar(final)
@@ -134,8 +132,9 @@ class TenseCVAE(nn.Module):
         """Greedy decoding of each row of ``z`` in its tense; ids without ``<bos>``/``<eos>``."""
         context, state = self._start(z, tenses)
 
-        def step(previous: torch.Tensor) -> torch.Tensor:
-            nonlocal state
+        def step(previous: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
+            nonlocal state, context
+            state, context = select_rows(state, keep, 1), select_rows(context, keep, 0)
             output, state = self.decoder(self._step_input(previous.unsqueeze(1), context), state)
             return self.out(output.squeeze(1))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .sampling import PAD_ID, autoregress, generating
+from .sampling import PAD_ID, autoregress, generating, select_rows
 
 
 class ConditionedWordLM(nn.Module):
@@ -78,8 +78,9 @@ class ConditionedWordLM(nn.Module):
         features = features.to(device)
         hidden = None
 
-        def step(previous: torch.Tensor) -> torch.Tensor:
-            nonlocal hidden
+        def step(previous: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
+            nonlocal hidden, features
+            hidden, features = select_rows(hidden, keep, 1), select_rows(features, keep, 0)
             logits, hidden = self(previous[:, None], features, hidden)
             return logits[:, -1]
 

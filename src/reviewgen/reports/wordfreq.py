@@ -38,15 +38,15 @@ def report_feature(model, vocab: Vocab, scaler: FeatureScaler, medians: list[flo
     n_words = get(cfg, "n_words", int, where, minimum=1)
     generator = torch.Generator(next(model.parameters()).device).manual_seed(get(cfg, "seed", int, where))
     stopwords = english_stopwords()
+    values = {side: get(cfg, side, float, where) for side in ("high", "low")}
+    samples = sample_words(
+        model, vocab, [scaler.row(medians, **{feature: value}) for value in values.values()], n_words,
+        batch_size=get(cfg, "batch_size", int, where, minimum=1),
+        max_len=get(cfg, "max_len", int, where, minimum=1),
+        temperature=get(cfg, "temperature", float, where, minimum=0.0), generator=generator,
+    )
     counts = {}
-    for side in ("high", "low"):
-        value = get(cfg, side, float, where)
-        sentences = sample_words(
-            model, vocab, scaler.row(medians, **{feature: value}), n_words,
-            batch_size=get(cfg, "batch_size", int, where, minimum=1),
-            max_len=get(cfg, "max_len", int, where, minimum=1),
-            temperature=get(cfg, "temperature", float, where, minimum=0.0), generator=generator,
-        )
+    for (side, value), sentences in zip(values.items(), samples, strict=True):
         counts[side] = count_words(content_words(sentences, stopwords))
         write_csv(out_dir / f"{side}.csv", counts[side])
         word_cloud_png(counts[side], out_dir / f"{side}.png", f"{feature} = {value}")
