@@ -23,7 +23,7 @@ def cases():
     params = bench_params(tiny=True)
     corpus = generate_corpus(60, seed=1)
     reviews = corpus.reviews.drop(columns="sentences").merge(corpus.tracks[["track_id", *FEATURES]], on="track_id")
-    return build_cases(params, split_reviews(reviews, params["sentences"])[0], n_sequences=48)
+    return build_cases(params, split_reviews(reviews, params["sentences"])[0], pool=48)
 
 
 def test_tiny_benchmark_writes_its_table(tmp_path, capsys):
@@ -50,6 +50,15 @@ def test_same_loss_on_a_batch_whatever_the_padding(cases, name):
             _, wide_nll, wide_tokens = case.loss(case.model, case.make(indices, case.width))
             assert wide_tokens == tokens
             assert wide_nll / wide_tokens == pytest.approx(nll / tokens, rel=1e-5)
+
+
+def test_both_batchings_time_the_same_sequences(cases):
+    case = next(c for c in cases if c.name == "tense_cvae")
+    plans = batchings(case, n_sequences=20)
+    bucketed, naive = ([i for batch in plans[name][0] for i in batch] for name in ("bucketed", "naive"))
+    assert len(bucketed) >= 20 and len(plans["bucketed"][0]) == -(-20 // case.batch_size)
+    assert sorted(bucketed) == sorted(naive) and len(set(bucketed)) == len(bucketed)
+    assert plans["naive"][1] == case.width and plans["bucketed"][1] is None
 
 
 @pytest.mark.parametrize("name", ["charlm-gru", "wordlm", "sentence_vae", "tense_cvae"])

@@ -44,6 +44,7 @@ class Case:
     # The word LM's feature scaler and vocabulary: what sampling at a given energy needs.
     scaler: FeatureScaler | None = None
     vocab: Vocab | None = None
+    then_by: list[int] | None = None  # bucketing's second sort key, as in the model's training
 
 
 def _widen(ids: torch.Tensor, width: int | None) -> torch.Tensor:
@@ -82,9 +83,9 @@ def _seeded(model_class: type[torch.nn.Module], *args: Any, **kwargs: Any) -> to
     return model_class(*args, **kwargs)
 
 
-def build_cases(params: dict[str, Any], sentences: pd.DataFrame, n_sequences: int) -> list[Case]:
-    """One case per neural model, each on (up to) ``n_sequences`` train sequences of the benchmark corpus."""
-    train = sentences[sentences["split"] == "train"].sample(frac=1.0, random_state=0).head(n_sequences)
+def build_cases(params: dict[str, Any], sentences: pd.DataFrame, pool: int) -> list[Case]:
+    """One case per neural model, each on a pool of (up to) ``pool`` train sequences of the benchmark corpus."""
+    train = sentences[sentences["split"] == "train"].sample(frac=1.0, random_state=0).head(pool)
     words, chars, _ = build_vocabs(sentences, params["vocab"])
     cases = []
     char_seqs = [chars.encode(list(t)) for t in train["text"]]
@@ -94,7 +95,7 @@ def build_cases(params: dict[str, Any], sentences: pd.DataFrame, n_sequences: in
         cases.append(_lm_case(f"charlm-{arch}", model, char_seqs, section))
     cases.append(_wordlm_case(params["wordlm"], train, words))
     cases.append(_sentence_vae_case(params["sentence_vae"], train, words))
-    cases.append(_tense_case(params, n_sequences))
+    cases.append(_tense_case(params, pool))
     return cases
 
 
@@ -123,14 +124,16 @@ def _sentence_vae_case(section: dict[str, Any], train: pd.DataFrame, words: Voca
                 make, _vae_loss(section["free_bits"]))
 
 
-def _tense_case(params: dict[str, Any], n_sequences: int) -> Case:
+def _tense_case(params: dict[str, Any], pool: int) -> Case:
     section = params["tense"]
     rows = build_tense_data(params["tense_data"]).train
     codec = CharCodec.from_words(w for row in rows for w in row)
     # Every verb in every tense, its target a seeded random tense of the same verb (tense.data.mode: cross).
-    targets = np.random.default_rng(0).integers(len(TENSES), size=len(rows) * len(TENSES)).tolist()
+    rng = np.random.default_rng(0)
+    targets = rng.integers(len(TENSES), size=len(rows) * len(TENSES)).tolist()
     sources = [(row, s) for row in rows for s in range(len(TENSES))]
-    examples = [(row[s], s, row[t], t) for (row, s), t in zip(sources, targets, strict=True)][:n_sequences]
+    examples = [(row[s], s, row[t], t) for (row, s), t in zip(sources, targets, strict=True)]
+    examples = [examples[i] for i in rng.permutation(len(examples))[:pool]]
 
     def make(indices: list[int], width: int | None) -> tuple:
         src, src_len = codec.batch([examples[i][0] for i in indices])
@@ -139,7 +142,7 @@ def _tense_case(params: dict[str, Any], n_sequences: int) -> Case:
         return _widen(src, width), src_len, tenses[:, 0], _widen(tgt, width), tenses[:, 1], _widen(tgt, width)
 
     model = _seeded(TenseCVAE, len(codec), n_tenses=len(TENSES), **section["model"])
-    # Bucketed by source length, as in training; the naive width also fits the longest target.
+    # Bucketed by source length, then target length, as in training; the naive width fits the longest of either.
     return Case("tense_cvae", model, [len(e[0]) + 1 for e in examples],
                 max(max(len(e[0]), len(e[2])) + 1 for e in examples), section["batch_size"],
-                section["train"]["lr"], make, _vae_loss(section["free_bits"]))
+                section["train"]["lr"], make, _vae_loss(section["free_bits"]), then_by=[len(e[2]) for e in examples])

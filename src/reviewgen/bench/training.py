@@ -23,10 +23,19 @@ from reviewgen.training.runtime import to_device
 Maker = Callable[[list[int], "int | None"], tuple]
 
 
-def batchings(case: Case) -> dict[str, tuple[list[list[int]], int | None]]:
-    """``{name: (index batches, pad width)}`` for the bucketed and the naive batching, seeded alike."""
-    bucketed = bucket_batches(case.lengths, case.batch_size, torch.Generator().manual_seed(0))
-    naive = naive_batches(len(case.lengths), case.batch_size, torch.Generator().manual_seed(0))
+def batchings(case: Case, n_sequences: int | None = None) -> dict[str, tuple[list[list[int]], int | None]]:
+    """``{name: (index batches, pad width)}`` for the bucketed and the naive batching of the same sequences.
+
+    Bucketing sorts the whole pool of the case, as training sorts each chunk of its data, and the first
+    batches holding about ``n_sequences`` (all, if None) are timed: a small pool would bucket worse than
+    training does. The naive batches hold exactly those sequences in random order.
+    """
+    seeded = torch.Generator().manual_seed(0)
+    bucketed = bucket_batches(case.lengths, case.batch_size, seeded, then_by=case.then_by)
+    if n_sequences is not None:
+        bucketed = bucketed[: max(1, -(-n_sequences // case.batch_size))]
+    chosen = [index for batch in bucketed for index in batch]
+    naive = [[chosen[i] for i in batch] for batch in naive_batches(len(chosen), case.batch_size, seeded)]
     return {"bucketed": (bucketed, None), "naive": (naive, case.width)}
 
 
@@ -62,7 +71,8 @@ def train_pass(case: Case, make: Maker, initial: dict, batches: list[list[int]],
         optimizer.step()
 
 
-def bench_case(case: Case, repeats: int, device: torch.device, bf16: bool = False) -> list[Row]:
+def bench_case(case: Case, repeats: int, device: torch.device, n_sequences: int | None = None,
+               bf16: bool = False) -> list[Row]:
     """Rows for the bucketed and naive batchings of one model (and their ratio on the bucketed row)."""
     case.model.to(device)
 
@@ -71,7 +81,8 @@ def bench_case(case: Case, repeats: int, device: torch.device, bf16: bool = Fals
 
     initial = copy.deepcopy(case.model.state_dict())
     autocast = torch.autocast("cuda", torch.bfloat16) if bf16 else contextlib.nullcontext()
-    plans = batchings(case)
+    plans = batchings(case, n_sequences)
+    n_timed = sum(len(batch) for batch in plans["bucketed"][0])
     figures, passes = {}, {}
     with autocast:
         for name, (batches, width) in plans.items():
@@ -83,7 +94,7 @@ def bench_case(case: Case, repeats: int, device: torch.device, bf16: bool = Fals
         for name, seconds in interleaved_median_seconds(passes, repeats).items():
             tokens = figures[name].pop("tokens")
             figures[name] = {"seconds": seconds, "tokens_per_s": tokens / seconds,
-                             "seqs_per_s": len(case.lengths) / seconds, **figures[name]}
+                             "seqs_per_s": n_timed / seconds, **figures[name]}
     case.model.load_state_dict(initial)
     speedup = figures["naive"]["seconds"] / figures["bucketed"]["seconds"]
     agree = abs(figures["naive"]["loss_per_token"] - figures["bucketed"]["loss_per_token"])
