@@ -66,14 +66,6 @@ def test_batches_are_deterministic_given_the_generator():
     assert [i for b in ordered for i in b] == sorted(range(100), key=lambda i: lengths[i])
 
 
-def test_a_second_key_orders_sequences_of_equal_length():
-    lengths, targets = [3, 1, 3, 1, 3, 1], [9, 8, 7, 6, 5, 4]
-    ordered = bucket_batches(lengths, 2, torch.Generator(), shuffle=False, then_by=targets)
-    assert ordered == [[5, 3], [1, 4], [2, 0]]
-    with pytest.raises(ValueError, match="then_by has 2 entries for 6"):
-        bucket_batches(lengths, 2, torch.Generator(), then_by=[1, 2])
-
-
 def test_per_token_loss_does_not_depend_on_batching(corpus):
     torch.manual_seed(0)
     model = CharRNNLM(20, cell="lstm", emb_dim=8, hidden=16).eval()

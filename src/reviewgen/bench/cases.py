@@ -44,7 +44,6 @@ class Case:
     # The word LM's feature scaler and vocabulary: what sampling at a given energy needs.
     scaler: FeatureScaler | None = None
     vocab: Vocab | None = None
-    then_by: list[int] | None = None  # bucketing's second sort key, as in the model's training
 
 
 def _widen(ids: torch.Tensor, width: int | None) -> torch.Tensor:
@@ -142,7 +141,7 @@ def _tense_case(params: dict[str, Any], pool: int) -> Case:
         return _widen(src, width), src_len, tenses[:, 0], _widen(tgt, width), tenses[:, 1], _widen(tgt, width)
 
     model = _seeded(TenseCVAE, len(codec), n_tenses=len(TENSES), **section["model"])
-    # Bucketed by source length, then target length, as in training; the naive width fits the longest of either.
+    # Bucketed by source length, as in training; the naive width fits the longest source or target.
     return Case("tense_cvae", model, [len(e[0]) + 1 for e in examples],
                 max(max(len(e[0]), len(e[2])) + 1 for e in examples), section["batch_size"],
-                section["train"]["lr"], make, _vae_loss(section["free_bits"]), then_by=[len(e[2]) for e in examples])
+                section["train"]["lr"], make, _vae_loss(section["free_bits"]))

@@ -31,7 +31,7 @@ def batchings(case: Case, n_sequences: int | None = None) -> dict[str, tuple[lis
     training does. The naive batches hold exactly those sequences in random order.
     """
     seeded = torch.Generator().manual_seed(0)
-    bucketed = bucket_batches(case.lengths, case.batch_size, seeded, then_by=case.then_by)
+    bucketed = bucket_batches(case.lengths, case.batch_size, seeded)
     if n_sequences is not None:
         bucketed = bucketed[: max(1, -(-n_sequences // case.batch_size))]
     chosen = [index for batch in bucketed for index in batch]

@@ -68,8 +68,10 @@ def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, mode: str, 
 
     def train(epoch: int, generator: torch.Generator):
         examples = epoch_examples(generator)
-        # Sources of one length together (their encoder then needs no packing), targets sorted within.
-        for indices in bucket_batches(lengths, batch_size, generator, then_by=[len(t) for t in examples.targets]):
+        # By source length: most batches then hold sources of one length, which the encoder runs unpacked.
+        # (Sorting by target length as well made batches of mostly one target tense: held-out BLEU fell
+        # from 0.78 to 0.74, reference BLEU from 1.0 to 0.85.)
+        for indices in bucket_batches(lengths, batch_size, generator):
             yield examples.make(indices)
 
     return train, len(sources)

@@ -36,28 +36,21 @@ def bucket_batches(
     generator: torch.Generator,
     shuffle: bool = True,
     bucket_factor: int = 50,
-    then_by: Sequence[int] | None = None,
 ) -> list[list[int]]:
     """Index batches of similar-length sequences; every index appears exactly once.
 
     The indices are split, in random order (or in order when ``shuffle`` is False), into chunks of
-    ``batch_size * bucket_factor``; each chunk is sorted by length (then by ``then_by``, a second length
-    such as a target's) and cut into batches; finally the batches are shuffled. A larger
-    ``bucket_factor`` means less padding but less random batches.
+    ``batch_size * bucket_factor``; each chunk is sorted by length and cut into batches; finally the
+    batches are shuffled. A larger ``bucket_factor`` means less padding but less random batches.
     """
     if batch_size < 1 or bucket_factor < 1:
         raise ValueError(f"batch_size and bucket_factor must be >= 1, got {batch_size}, {bucket_factor}")
     n = len(lengths)
-    if then_by is not None and len(then_by) != n:
-        raise ValueError(f"then_by has {len(then_by)} entries for {n} lengths")
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     lengths_t = torch.as_tensor(list(lengths), dtype=torch.long)
-    second_t = None if then_by is None else torch.as_tensor(list(then_by), dtype=torch.long)
     batches = []
     for chunk in order.split(batch_size * bucket_factor):
-        # Stable sorts, the secondary key first, keep equal keys in their (random) chunk order.
-        if second_t is not None:
-            chunk = chunk[torch.sort(second_t[chunk], stable=True).indices]
+        # A stable sort keeps equal-length sequences in their (random) chunk order.
         by_length = chunk[torch.sort(lengths_t[chunk], stable=True).indices]
         batches.extend(batch.tolist() for batch in by_length.split(batch_size))
     if shuffle:
