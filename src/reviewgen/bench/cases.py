@@ -83,7 +83,14 @@ def _seeded(model_class: type[torch.nn.Module], *args: Any, **kwargs: Any) -> to
 
 
 def build_cases(params: dict[str, Any], sentences: pd.DataFrame, pool: int) -> list[Case]:
-    """One case per neural model, each on a pool of (up to) ``pool`` train sequences of the benchmark corpus."""
+    """One case per neural model, each on a pool of (up to) ``pool`` train sequences.
+
+    The models are those of the default scale: vocabularies from as many reviews as the default corpus
+    holds (``reviews.synthetic.n_reviews``), not from the whole benchmark corpus, whose four times
+    larger word vocabulary would make the word models' read-out, and so every figure, four times larger.
+    """
+    n_reviews = params["reviews"]["synthetic"]["n_reviews"]
+    sentences = sentences[sentences["review_id"].isin(sentences["review_id"].drop_duplicates().head(n_reviews))]
     train = sentences[sentences["split"] == "train"].sample(frac=1.0, random_state=0).head(pool)
     words, chars, _ = build_vocabs(sentences, params["vocab"])
     cases = []
