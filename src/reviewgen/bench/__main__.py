@@ -34,13 +34,12 @@ class Scale:
     pool: int  # sequences per model that bucketing sorts, as training sorts a chunk of batch_size * 50
     n_sequences: int  # of which a timed training pass takes this many, in whole batches
     repeats: int
-    n_words: int  # sampled words per energy, batched
-    naive_words: int  # sampled words per energy by the naive loop (extrapolated to n_words)
+    n_words: int  # sampled words per energy, by each sampler
 
 
 # The default fits in about 4 minutes on 2 busy cores; tiny checks every code path in seconds.
-FULL = Scale(n_reviews=20_000, pool=3_200, n_sequences=512, repeats=3, n_words=10_000, naive_words=1_000)
-TINY = Scale(n_reviews=120, pool=16, n_sequences=16, repeats=2, n_words=100, naive_words=10)
+FULL = Scale(n_reviews=20_000, pool=3_200, n_sequences=512, repeats=3, n_words=10_000)
+TINY = Scale(n_reviews=120, pool=16, n_sequences=16, repeats=2, n_words=100)
 
 
 def commit() -> str:
@@ -80,7 +79,7 @@ def run_all(scale: Scale, tiny: bool, pipeline: bool, out_dir: Path, workdir: Pa
             rows += bench_case(case, scale.repeats, torch.device("cuda"), scale.n_sequences)
             rows += bench_case(case, scale.repeats, torch.device("cuda"), scale.n_sequences, bf16=True)
     wordlm = next(case for case in cases if case.name == "wordlm")
-    rows += bench_sampling(wordlm, params["wordfreq"], scale.n_words, scale.naive_words, scale.repeats)
+    rows += bench_sampling(wordlm, params["wordfreq"], scale.n_words, scale.repeats)
     progress("sampling", started)
     rows += data_rows
     if tiny:
