@@ -167,6 +167,21 @@ def test_deterministic_for_a_seed_and_different_for_another(corpus):
     assert 150 < draws.count("test") < 250 and 150 < draws.count("valid") < 250
 
 
+def test_reviews_of_one_track_share_a_split():
+    # 60 tracks with four reviews each; reviews without a track id are split on their own.
+    n = 240
+    frame = _frame([f"Review number {i} is fine. It has two sentences." for i in range(n)])
+    frame["track_id"] = [f"t{i % 60}" for i in range(n)]
+    frame.loc[frame.index[-20:], "track_id"] = None
+    result, report = split_reviews(frame, CFG)
+    per_track = result.dropna(subset=["track_id"]).groupby("track_id")["split"].nunique()
+    assert len(per_track) == 60 and (per_track == 1).all()
+    assert report["tracks_in_two_splits"] == 0
+    assert set(result["split"]) == {"train", "valid", "test"}
+    untracked = result[result["track_id"].isna()].groupby("review_id")["split"].first()
+    assert len(untracked) == 20 and untracked.nunique() > 1
+
+
 def test_token_bounds_drop_and_count_sentences():
     # Paragraph breaks fix the boundaries: Punkt trained on one review learns little.
     text = "Great.\n\nThis song is a very good one.\n\n" + "So " * 70 + "long."

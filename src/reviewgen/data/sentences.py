@@ -6,8 +6,8 @@ paragraphs it beats both the untrained model and the stock English one (see the 
 ``punkt_tab`` uses the installed NLTK English model instead, and fails with a clear message when that
 data is missing rather than downloading it.
 
-Splits are drawn per review from a hash of the seed and the review id, so a review never spans two splits
-and adding or reordering reviews never moves the others.
+Splits are drawn per track (per review when it has no track id) from a hash of the seed and that key, so
+neither a review nor a track ever spans two splits, and adding or reordering reviews never moves the others.
 """
 
 from __future__ import annotations
@@ -203,15 +203,26 @@ def make_tokenizer(kind: str) -> Callable[[str], list[str]]:
     raise ConfigError(f"params: 'sentences.tokenizer' must be one of {list(TOKENIZERS)}, got {kind!r}")
 
 
-def assign_split(review_id: object, seed: int, valid_fraction: float, test_fraction: float) -> str:
-    """The split of one review, from a hash of the seed and its id alone."""
-    digest = hashlib.blake2b(f"{seed}:{review_id}".encode(), digest_size=8).digest()
+def assign_split(group: object, seed: int, valid_fraction: float, test_fraction: float) -> str:
+    """The split of one group of reviews, from a hash of the seed and the group's key alone."""
+    digest = hashlib.blake2b(f"{seed}:{group}".encode(), digest_size=8).digest()
     draw = int.from_bytes(digest, "big") / 2**64
     if draw < test_fraction:
         return "test"
     if draw < test_fraction + valid_fraction:
         return "valid"
     return "train"
+
+
+def split_group(review_id: object, track_id: object) -> str:
+    """The key a review is split by: its track when it has one, so reviews of one track share a split.
+
+    Tracks repeat across reviews; split by review, a conditioning feature could act as a track id that
+    the test split has already seen. A review without a track id is a group of its own.
+    """
+    if track_id is None or (isinstance(track_id, float) and track_id != track_id) or str(track_id).strip() == "":
+        return f"review:{review_id}"
+    return f"track:{track_id}"
 
 
 def _sentences_of(text: object, spans: Callable[[str], Iterable[tuple[int, int]]]) -> list[str]:
@@ -254,17 +265,18 @@ def split_reviews(reviews: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, dict]
 
     texts = reviews["text"].tolist()
     review_ids = reviews["review_id"].tolist()
+    groups = [split_group(r, t) for r, t in zip(review_ids, reviews["track_id"].tolist(), strict=True)]
     splitter = make_splitter(kind, punkt_sample([t for t in texts if isinstance(t, str)], punkt_chars, seed))
     tokenize = make_tokenizer(tokenizer_kind)
 
     rows, ids, positions, splits, sentences, tokens = [], [], [], [], [], []
     review_splits = {}
     dropped = {"too_short": 0, "too_long": 0}
-    for row, (review_id, text) in enumerate(
-        tqdm(zip(review_ids, texts, strict=True), total=len(texts), desc="sentences", unit="review",
+    for row, (review_id, group, text) in enumerate(
+        tqdm(zip(review_ids, groups, texts, strict=True), total=len(texts), desc="sentences", unit="review",
              disable=None)
     ):
-        split = review_splits[review_id] = assign_split(review_id, seed, valid_fraction, test_fraction)
+        split = review_splits[review_id] = assign_split(group, seed, valid_fraction, test_fraction)
         for position, sentence in enumerate(_sentences_of(text, splitter)):
             if lowercase:
                 sentence = sentence.lower()
@@ -309,6 +321,8 @@ def _report(reviews: pd.DataFrame, frame: pd.DataFrame, review_splits: dict, dro
         "reviews_in": len(reviews),
         "reviews_without_sentences": len(review_splits) - frame["review_id"].nunique(),
         "sentences_out": len(frame),
+        "split_by": "track_id (review_id where missing)",
+        "tracks_in_two_splits": int((frame.dropna(subset=["track_id"]).groupby("track_id")["split"].nunique() > 1).sum()),
         "sentences_dropped": {**dropped, "total": sum(dropped.values())},
         "splits": {
             name: {
