@@ -315,6 +315,7 @@ def _report(reviews: pd.DataFrame, frame: pd.DataFrame, review_splits: dict, dro
     assigned = pd.Series(review_splits).value_counts()
     kept_reviews = frame.groupby("split")["review_id"].nunique()
     kept_sentences = frame["split"].value_counts()
+    splits_per_track = frame.dropna(subset=["track_id"]).groupby("track_id")["split"].nunique()
     return {
         "splitter": splitter,
         "tokenizer": tokenizer,
@@ -322,7 +323,7 @@ def _report(reviews: pd.DataFrame, frame: pd.DataFrame, review_splits: dict, dro
         "reviews_without_sentences": len(review_splits) - frame["review_id"].nunique(),
         "sentences_out": len(frame),
         "split_by": "track_id (review_id where missing)",
-        "tracks_in_two_splits": int((frame.dropna(subset=["track_id"]).groupby("track_id")["split"].nunique() > 1).sum()),
+        "tracks_in_two_splits": int((splits_per_track > 1).sum()),
         "sentences_dropped": {**dropped, "total": sum(dropped.values())},
         "splits": {
             name: {
