@@ -42,7 +42,7 @@ TENSE_ROWS = [
 TEST_PAIRS = [Pair("play", "played", "sp", "p"), Pair("looks", "looking", "tp", "pg")]
 VARIANTS = ("default", "gru")
 HISTORY_COLUMNS = ("epoch", "train_loss", "valid_loss", "train_nll", "train_kl", "kl_weight", "teacher_forcing",
-                   "bleu_reference", "bleu_heldout", "gaussian_score", "seconds")
+                   "bleu_valid", "gaussian_score", "seconds")
 
 
 def _fit(model, loss_of, steps: int) -> None:

@@ -163,6 +163,7 @@ rule train_tense_cvae:
             "src/reviewgen/models/ngram.py",
             "src/reviewgen/models/recurrent.py",
             "src/reviewgen/models/sentence_vae.py",
+            "src/reviewgen/models/attention.py",
             "src/reviewgen/models/tense_cvae.py",
             "src/reviewgen/training/schedules.py",
             "src/reviewgen/training/trainer.py",

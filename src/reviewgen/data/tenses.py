@@ -167,12 +167,20 @@ def _read(path: Path, width: int) -> list[tuple[str, ...]]:
     return items
 
 
-def load_tense_data(directory: str | Path) -> TenseData:
+def load_pairs(directory: str | Path, name: str) -> list[Pair]:
+    """The pairs of one split file (``valid``, ``test`` or ``reference``), tenses checked."""
+    path = Path(directory) / f"{name}.txt"
+    items = [Pair(*fields) for fields in _read(path, 4)]
+    for pair in items:
+        if pair.source_tense not in TENSES or pair.target_tense not in TENSES:
+            raise ValueError(f"{path}: unknown tense in {pair}")
+    return items
+
+
+def load_tense_data(directory: str | Path, splits: tuple[str, ...] = ("valid", "test", "reference")) -> TenseData:
+    """The training rows and the pair splits named in ``splits`` (the others left empty): a trainer
+    loads everything but ``test``, which only its final evaluation reads."""
     directory = Path(directory)
-    pairs = {name: [Pair(*fields) for fields in _read(directory / f"{name}.txt", 4)]
+    pairs = {name: load_pairs(directory, name) if name in splits else []
              for name in ("valid", "test", "reference")}
-    for name, items in pairs.items():
-        for pair in items:
-            if pair.source_tense not in TENSES or pair.target_tense not in TENSES:
-                raise ValueError(f"{directory / name}.txt: unknown tense in {pair}")
     return TenseData(train=list(_read(directory / "train.txt", 4)), **pairs)

@@ -1,77 +1,87 @@
-"""Conditional VAE over the characters of an English verb, conditioned on its tense.
+"""Conditional VAE over the characters of an English verb, conditioned on its tense, with a copy path.
 
 A word is its character ids followed by ``<eos>``, right-padded with ``<pad>``; its length counts the
-``<eos>``. The tense (0..n_tenses-1) is embedded in ``cond_dim`` dimensions. The encoder reads the word
-with the source tense in its initial hidden state; the decoder starts from ``[z, target tense]`` and sees
-both again at every step, so the target tense never has to survive inside the recurrent state.
+``<eos>``. The tense (0..n_tenses-1) is embedded in ``cond_dim`` dimensions.
 
-Trained cross-tense (input one tense of a verb, target another), z has no use for the tense: the
-condition supplies it, and z is left to carry the *lemma*. Decoding one z in the four tenses then gives
-the four forms of one verb, which is what the Gaussian score asks of prior samples.
+Two paths serve the two jobs. Conversion of an unseen verb must copy its stem letter by letter: the
+decoder attends to the encoder's character states (``models.attention``). Generation from noise has no
+source word, so there z alone must carry the lemma: training hides the attention path for a random
+share of rows (``hide_attention``), and decoding from the prior always hides it. The decoder is told
+whether it may attend, so one set of weights serves both.
 
-Generation maps ``epsilon ~ N(0, I)`` through the model's prior: the standard normal itself, or, once
-``fit_aggregate_prior`` has been given the training posteriors, the aggregate posterior
-``1/N sum_n q(z | x_n)`` (``z = mu_k + sigma_k * epsilon`` for a uniform k). A KL weight well below 1
-keeps z precise enough to spell unseen verbs but leaves holes in N(0, I) that decode to non-words; the
-aggregate posterior is the distribution the decoder was actually trained on.
+The encoder reads the word with the source tense in its initial hidden state; the decoder sees
+``[z, target tense]`` at every step. Decoding one z in the four tenses gives the four forms of one verb,
+which is what the Gaussian score asks of z ~ N(0, I); the training loop trains exactly that.
+
+``fit_aggregate_prior`` stores the training posteriors as a second, optional prior
+``1/N sum_n q(z | x_n)``; it is a look-up of training codes, never the Gaussian score's N(0, I).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from reviewgen.models.recurrent import final_state
+from reviewgen.models.attention import Attention
 from reviewgen.models.sampling import BOS_ID, PAD_ID, autoregress, select_rows
-from reviewgen.models.sentence_vae import elbo_loss
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
 class TenseCVAE(nn.Module):
-    def __init__(self, n_chars: int, hidden: int = 256, latent: int = 32, cond_dim: int = 8,
-                 n_tenses: int = 4, cell: str = "lstm", emb_dim: int = 256, bidirectional: bool = True,
-                 dropout: float = 0.0):
+    def __init__(self, n_chars: int, hidden: int = 128, latent: int = 16, cond_dim: int = 8,
+                 n_tenses: int = 4, cell: str = "lstm", emb_dim: int = 64, bidirectional: bool = True,
+                 dropout: float = 0.0, attention: bool = True):
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
         if cond_dim > hidden:
             raise ValueError(f"cond_dim ({cond_dim}) cannot exceed hidden ({hidden})")
         self.cell, self.hidden, self.latent, self.cond_dim = cell, hidden, latent, cond_dim
-        self.n_tenses = n_tenses
+        self.n_tenses, self.use_attention = n_tenses, attention
         self.directions = 2 if bidirectional else 1
         self.embed = nn.Embedding(n_chars, emb_dim, padding_idx=PAD_ID)
         self.tense = nn.Embedding(n_tenses, cond_dim)
         self.dropout = nn.Dropout(dropout)
-        # Read from both ends: the ending decides the inflection (doubling, -ies), while the start of an
-        # unseen verb is what a one-way encoder forgets first and the decoder then misspells.
         self.encoder = _CELLS[cell](emb_dim, hidden, batch_first=True, bidirectional=bidirectional)
-        # An LSTM's cell state holds much of the spelling, so both h and c feed the posterior.
         summary = hidden * self.directions * (2 if cell == "lstm" else 1)
         self.to_mu = nn.Linear(summary, latent)
         self.to_logvar = nn.Linear(summary, latent)
         context = latent + cond_dim
         self.to_state = nn.Linear(context, hidden * (2 if cell == "lstm" else 1))
         self.decoder = _CELLS[cell](emb_dim + context, hidden, batch_first=True)
-        self.out = nn.Linear(hidden, n_chars)
-        # The aggregate posterior used as the generation prior; empty means N(0, I).
+        memory = hidden * self.directions
+        self.attention = Attention(hidden, memory)
+        # The output sees the decoder state, the attended characters (zeros when hidden), the flag saying
+        # whether attention was allowed, and the context again so z reaches every prediction directly.
+        self.out = nn.Sequential(nn.Linear(hidden + memory + 1 + context, hidden), nn.Tanh(),
+                                 nn.Linear(hidden, n_chars))
         self.register_buffer("prior_mu", torch.zeros(0, latent))
         self.register_buffer("prior_logvar", torch.zeros(0, latent))
         self.register_load_state_dict_pre_hook(_resize_prior)
 
     # ---- encoder ----------------------------------------------------------------------------------
-    def posterior(self, chars: torch.Tensor, lengths: torch.Tensor, tense: torch.Tensor):
-        """``(mu, logvar)``, each ``[B, latent]``."""
+    def read(self, chars: torch.Tensor, lengths: torch.Tensor, tense: torch.Tensor):
+        """``(mu, logvar, memory, mask)``: the posterior ``[B, latent]`` each, the character states
+        ``[B, S, hidden * directions]`` and the mask of real (non-pad) source positions ``[B, S]``."""
         batch = chars.size(0)
-        # The condition fills the last cond_dim units of the initial hidden state, the rest start at 0.
         h0 = torch.cat([chars.new_zeros(batch, self.hidden - self.cond_dim, dtype=torch.float),
                         self.tense(tense)], dim=1)
         h0 = h0.unsqueeze(0).expand(self.directions, -1, -1).contiguous()
         state = (h0, torch.zeros_like(h0)) if self.cell == "lstm" else h0
-        final = final_state(self.encoder, self.dropout(self.embed(chars)), lengths, state)
+        packed = pack_padded_sequence(self.dropout(self.embed(chars)), lengths.cpu(), batch_first=True,
+                                      enforce_sorted=False)
+        output, final = self.encoder(packed, state)
+        memory, _ = pad_packed_sequence(output, batch_first=True, total_length=chars.size(1))
         final = torch.cat(final, dim=2) if self.cell == "lstm" else final
         final = final.transpose(0, 1).reshape(batch, -1)
-        return self.to_mu(final), self.to_logvar(final)
+        mask = torch.arange(chars.size(1), device=chars.device).unsqueeze(0) < lengths.to(chars.device).unsqueeze(1)
+        return self.to_mu(final), self.to_logvar(final), memory, mask
+
+    def posterior(self, chars: torch.Tensor, lengths: torch.Tensor, tense: torch.Tensor):
+        """``(mu, logvar)``, each ``[B, latent]``."""
+        return self.read(chars, lengths, tense)[:2]
 
     def encode(self, chars: torch.Tensor, lengths: torch.Tensor, tense: torch.Tensor) -> torch.Tensor:
         """Posterior means ``[B, latent]``."""
@@ -89,68 +99,107 @@ class TenseCVAE(nn.Module):
     def _step_input(self, ids: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.dropout(self.embed(ids)), context.unsqueeze(1).expand(-1, ids.size(1), -1)], 2)
 
+    def _predict(self, output: torch.Tensor, context: torch.Tensor, memory, mask, attend):
+        """Logits ``[B, T, n_chars]`` from decoder outputs ``[B, T, hidden]``; ``attend [B]`` (bool) says
+        which rows may read ``memory``; ``memory`` None means no row may."""
+        batch, steps = output.shape[:2]
+        if memory is None or not self.use_attention:
+            read = output.new_zeros(batch, steps, self.attention.memory_size)
+            flag = output.new_zeros(batch, steps, 1)
+        else:
+            read, _ = self.attention(output, memory, mask)
+            flag = attend.to(output.dtype).view(batch, 1, 1).expand(batch, steps, 1)
+            read = read * flag
+        features = torch.cat([output, read, flag, context.unsqueeze(1).expand(-1, steps, -1)], dim=2)
+        return self.out(features)
+
     def decode(self, z: torch.Tensor, tense: torch.Tensor, target: torch.Tensor, teacher_forcing: float = 1.0,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+               generator: torch.Generator | None = None, memory: torch.Tensor | None = None,
+               mask: torch.Tensor | None = None, attend: torch.Tensor | None = None) -> torch.Tensor:
         """Logits ``[B, T, n_chars]`` predicting ``target`` (chars + ``<eos>``) from ``<bos>``.
 
         With ``teacher_forcing < 1`` each row at each step sees, with that probability, the gold previous
         character, otherwise the decoder's own greedy guess (a step-by-step loop, so slower).
         """
+        if attend is None:
+            attend = torch.ones(z.size(0), dtype=torch.bool, device=z.device)
         context, state = self._start(z, tense)
         inputs = torch.cat([torch.full_like(target[:, :1], BOS_ID), target[:, :-1]], dim=1)
         if teacher_forcing >= 1:
             output, _ = self.decoder(self._step_input(inputs, context), state)
-            return self.out(output)
+            return self._predict(output, context, memory, mask, attend)
         device = generator.device if generator is not None else z.device
         gold = (torch.rand(inputs.shape, generator=generator, device=device) < teacher_forcing).to(z.device)
         logits, previous = [], inputs[:, :1]
         for t in range(inputs.size(1)):
             step_in = torch.where(gold[:, t:t + 1], inputs[:, t:t + 1], previous) if t else previous
             output, state = self.decoder(self._step_input(step_in, context), state)
-            logits.append(self.out(output))
+            logits.append(self._predict(output, context, memory, mask, attend))
             previous = logits[-1].argmax(dim=2)
         return torch.cat(logits, dim=1)
 
     def forward(self, chars: torch.Tensor, lengths: torch.Tensor, src_tense: torch.Tensor,
                 target: torch.Tensor | None = None, tgt_tense: torch.Tensor | None = None,
-                teacher_forcing: float = 1.0, generator: torch.Generator | None = None):
-        """``(logits, mu, logvar)``; the target defaults to the input itself in its own tense."""
-        mu, logvar = self.posterior(chars, lengths, src_tense)
+                teacher_forcing: float = 1.0, generator: torch.Generator | None = None,
+                attend: torch.Tensor | None = None):
+        """``(logits, mu, logvar)``; the target defaults to the input itself in its own tense.
+
+        ``target``/``tgt_tense`` may hold ``k`` rows per source (``[B * k, T]``, source-major): one z is
+        then decoded into each of them, which is how the training trains a tense-invariant z.
+        """
+        mu, logvar, memory, mask = self.read(chars, lengths, src_tense)
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         target = chars if target is None else target
         tgt_tense = src_tense if tgt_tense is None else tgt_tense
-        return self.decode(z, tgt_tense, target, teacher_forcing, generator), mu, logvar
+        k = target.size(0) // chars.size(0)
+        if k > 1:
+            z, memory, mask = (t.repeat_interleave(k, dim=0) for t in (z, memory, mask))
+        return self.decode(z, tgt_tense, target, teacher_forcing, generator, memory, mask, attend), mu, logvar
 
     @staticmethod
     def loss(logits: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
              kl_weight: float, free_bits: float = 0.0):
-        """The negative ELBO per word, cross-entropy summed over its characters (see ``elbo_loss``)."""
-        return elbo_loss(logits, target, mu, logvar, kl_weight, free_bits)
+        """``(loss, weight, sums)``: cross-entropy summed over every decoded word of a source plus the
+        weighted KL of its code, per source. ``free_bits`` (nats per dimension, on the batch mean) stops
+        the KL penalty of a dimension below that floor; the reported ``kl`` is the true KL."""
+        batch = mu.size(0)
+        nll = nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1),
+                                          ignore_index=PAD_ID, reduction="sum")
+        kl_dims = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=0)
+        penalty = kl_dims.sum() if free_bits <= 0 else torch.clamp(kl_dims / batch, min=free_bits).sum() * batch
+        loss = (nll + kl_weight * penalty) / batch
+        return loss, batch, {"nll": nll.item(), "kl": kl_dims.sum().item(), "tokens": int((target != PAD_ID).sum())}
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, tenses: torch.Tensor, max_len: int = 20) -> list[list[int]]:
-        """Greedy decoding of each row of ``z`` in its tense; ids without ``<bos>``/``<eos>``."""
+    def generate(self, z: torch.Tensor, tenses: torch.Tensor, max_len: int = 20,
+                 memory: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> list[list[int]]:
+        """Greedy decoding of each row of ``z`` in its tense; ids without ``<bos>``/``<eos>``. Without
+        ``memory`` (decoding from noise) the attention path is hidden, as in training."""
         context, state = self._start(z, tenses)
+        attend = torch.ones(z.size(0), dtype=torch.bool, device=z.device)
 
         def step(previous: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
-            nonlocal state, context
+            nonlocal state, context, memory, mask, attend
             state, context = select_rows(state, keep, 1), select_rows(context, keep, 0)
+            if memory is not None:
+                memory, mask, attend = (select_rows(t, keep, 0) for t in (memory, mask, attend))
             output, state = self.decoder(self._step_input(previous.unsqueeze(1), context), state)
-            return self.out(output.squeeze(1))
+            return self._predict(output, context, memory, mask, attend).squeeze(1)
 
         return autoregress(step, z.size(0), max_len, 0.0, None, z.device)
 
     @torch.no_grad()
     def convert(self, chars: torch.Tensor, src_tense: torch.Tensor, tgt_tense: torch.Tensor,
                 max_len: int = 20) -> list[list[int]]:
-        """Each word rewritten in its target tense, decoded greedily from the posterior mean."""
+        """Each word rewritten in its target tense, greedily from the posterior mean, attending to it."""
         lengths = (chars != PAD_ID).sum(dim=1)
-        return self.generate(self.encode(chars, lengths, src_tense), tgt_tense, max_len)
+        mu, _, memory, mask = self.read(chars, lengths, src_tense)
+        return self.generate(mu, tgt_tense, max_len, memory, mask)
 
     # ---- prior ------------------------------------------------------------------------------------
     @torch.no_grad()
     def fit_aggregate_prior(self, mu: torch.Tensor, logvar: torch.Tensor) -> None:
-        """Use ``1/N sum_n N(mu_n, exp(logvar_n))`` (the training posteriors) as the generation prior."""
+        """Use ``1/N sum_n N(mu_n, exp(logvar_n))`` (the training posteriors) as the optional second prior."""
         self.prior_mu = mu.detach().clone()
         self.prior_logvar = logvar.detach().clone()
 

@@ -31,12 +31,12 @@ _SECTION = "tense_report"
 PANELS = (
     ("cross-entropy (train)", ("train_nll",)),
     ("KL (train)", ("train_kl",)),
-    ("BLEU-4", ("bleu_reference", "bleu_heldout")),
+    ("BLEU-4 (validation verbs)", ("bleu_valid",)),
     ("Gaussian score N(0, I)", ("gaussian_score",)),
     ("KL weight", ("kl_weight",)),
     ("teacher-forcing ratio", ("teacher_forcing",)),
 )
-_STYLES = {"bleu_reference": "-", "bleu_heldout": "--"}
+_STYLES = {"bleu_valid": "-"}
 BLEU_HELDOUT, GAUSSIAN = "held-out BLEU-4", "Gaussian score N(0, I)"
 
 

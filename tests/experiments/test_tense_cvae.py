@@ -1,0 +1,78 @@
+"""The tense CVAE's training stage on tiny data: validation-only selection, the test split read last."""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+import reviewgen.experiments.tense_cvae as stage
+from reviewgen.data.charcodec import CharCodec
+from reviewgen.data.tenses import REFERENCE, Pair, TenseData, write_tense_data
+from tests.experiments.test_charlm import outputs
+from tests.reports.tiny_models import TENSE_ROWS
+
+VALID = [Pair("jump", "jumped", "sp", "p"), Pair("walks", "walking", "tp", "pg")]
+TEST = [Pair("play", "played", "sp", "p"), Pair("looks", "looking", "tp", "pg")]
+
+
+def config(epochs: int = 2) -> dict:
+    section = {
+        "model": {"hidden": 16, "latent": 4, "cond_dim": 4, "emb_dim": 8, "cell": "gru"},
+        "kl": {"kind": "monotonic", "max_weight": 1.0, "warmup_epochs": 1, "n_cycles": 1, "ratio": 0.5},
+        "free_bits": 0.5, "hide_attention": 0.5, "batch_size": 4, "gaussian_samples": 5,
+        "teacher_forcing": {"start": 1.0, "end": 0.5, "decay_epochs": 2},
+        "train": {"epochs": epochs, "lr": 0.01, "optimizer": "adam", "clip_grad": 5.0, "seed": 3,
+                  "monitor": "monitor", "monitor_mode": "max"},
+    }
+    return {"tense": section, "tense_variants.default": {},
+            "runtime": {"device": "cpu", "bf16": False, "progress": False}}
+
+
+def test_the_test_split_is_read_only_after_training_and_never_logged(tracking_store, tmp_path, monkeypatch):
+    tense_dir = tmp_path / "tense"
+    write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
+    events: list[str] = []
+    real_fit, real_load_pairs, real_load_data = stage.Trainer.fit, stage.load_pairs, stage.load_tense_data
+
+    def fit(self):
+        result = real_fit(self)
+        events.append("fit done")
+        return result
+
+    def load_pairs(directory, name):
+        events.append(f"read {name}")
+        return real_load_pairs(directory, name)
+
+    def load_tense_data(directory, splits=("valid", "test", "reference")):
+        events.extend(f"read {name}" for name in splits)
+        return real_load_data(directory, splits)
+
+    monkeypatch.setattr(stage.Trainer, "fit", fit)
+    monkeypatch.setattr(stage, "load_pairs", load_pairs)
+    monkeypatch.setattr(stage, "load_tense_data", load_tense_data)
+    out = outputs(tmp_path, "tense")
+    metrics = stage.train_tense_cvae("default", config(), tense_dir, out)
+
+    assert events.index("read test") > events.index("fit done") and events.count("read test") == 1
+    history = pd.read_csv(out.history)
+    assert {"bleu_valid", "exact_valid", "gaussian_score", "monitor"} <= set(history.columns)
+    assert not {c for c in history.columns if "heldout" in c or "reference" in c or "test" in c}
+    # The kept epoch is the best of the validation monitor (validation BLEU + N(0, I) Gaussian score).
+    assert metrics["best_epoch"] == int(history["monitor"].idxmax()) + 1
+    assert metrics["best_monitor"] == history["monitor"].max()
+    assert {"bleu_heldout", "exact_heldout", "bleu_reference", "gaussian_score"} <= set(metrics)
+
+
+def test_each_training_source_is_decoded_in_the_four_tenses():
+    codec = CharCodec.from_words(w for row in TENSE_ROWS for w in row)
+    train, n = stage.training_examples(TENSE_ROWS, codec, batch_size=2, hide=0.5)
+    assert n == len(TENSE_ROWS)
+    batches = list(train(0, torch.Generator().manual_seed(0)))
+    assert sum(len(b[0]) for b in batches) == len(TENSE_ROWS)
+    for src, _, src_tense, tgt, tgt_tense, attend in batches:
+        assert tgt.size(0) == 4 * src.size(0) == tgt_tense.size(0) == attend.size(0)
+        assert tgt_tense.view(-1, 4).tolist() == [[0, 1, 2, 3]] * src.size(0)
+        for i in range(src.size(0)):  # the source is one of its own verb's four targets
+            assert codec.decode(src[i].tolist()) == codec.decode(tgt[4 * i + int(src_tense[i])].tolist())
+    hidden = torch.cat([b[5] for b in batches])
+    assert hidden.any() and (~hidden).any()
