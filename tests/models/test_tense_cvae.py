@@ -98,3 +98,55 @@ def test_aggregate_prior_samples_near_the_training_posteriors_and_survives_a_che
 def test_unknown_cell_is_refused():
     with pytest.raises(ValueError):
         TenseCVAE(n_chars=10, cell="rnn")
+
+
+def test_attention_reads_only_real_positions_with_the_right_shapes():
+    from reviewgen.models.attention import Attention
+
+    torch.manual_seed(0)
+    attention = Attention(query_size=6, memory_size=10)
+    query, memory = torch.randn(3, 5, 6), torch.randn(3, 7, 10)
+    mask = torch.arange(7).unsqueeze(0) < torch.tensor([[7], [4], [1]])
+    read, weights = attention(query, memory, mask)
+    assert read.shape == (3, 5, 10) and weights.shape == (3, 5, 7)
+    assert torch.allclose(weights.sum(dim=2), torch.ones(3, 5))
+    assert (weights[~mask.unsqueeze(1).expand(-1, 5, -1)] == 0).all()
+    assert torch.allclose(read[2], memory[2, :1].expand(5, -1))  # one real position: all weight on it
+    changed = memory.clone()
+    changed[1, 4:] = 100.0  # padding of row 1 must not matter
+    assert torch.allclose(attention(query, changed, mask)[0][1], read[1])
+
+
+def test_hidden_attention_ignores_the_source_characters_and_noise_decoding_never_attends():
+    model = _tiny().eval()
+    chars, lengths, tense = _batch([(w, 1) for w in WORDS])
+    mu, _, memory, mask = model.read(chars, lengths, tense)
+    hidden = torch.zeros(len(WORDS), dtype=torch.bool)
+    logits = model.decode(mu, tense, chars, memory=memory, mask=mask, attend=hidden)
+    other = model.decode(mu, tense, chars, memory=torch.randn_like(memory), mask=mask, attend=hidden)
+    assert torch.allclose(logits, other)
+    assert torch.allclose(logits, model.decode(mu, tense, chars))  # no memory at all: the same path
+    shown = model.decode(mu, tense, chars, memory=memory, mask=mask)
+    assert not torch.allclose(shown, logits)
+    assert model.generate(mu, tense) == model.generate(mu, tense, memory=None)
+
+
+def test_one_z_is_decoded_into_four_tenses():
+    model = _tiny()
+    chars, lengths, tense = _batch([(w, 0) for w in WORDS[:2]])
+    targets, _, target_tenses = _batch([(w, t) for w in WORDS[:2] for t in range(4)])
+    model.eval()
+    torch.manual_seed(1)
+    logits, mu, logvar = model(chars, lengths, tense, targets, target_tenses)
+    assert logits.shape[:2] == targets.shape and mu.shape == (2, 4)
+    loss, weight, sums = model.loss(logits, targets, mu, logvar, kl_weight=1.0)
+    assert weight == 2 and sums["tokens"] == int((targets != 0).sum())
+    # Rows 0-3 share the first word's z: decoding that z in tense t gives the same logits as rows t.
+    torch.manual_seed(1)
+    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    _, _, memory, mask = model.read(chars, lengths, tense)
+    alone = model.decode(z[:1].expand(4, -1), target_tenses[:4], targets[:4], memory=memory[:1].expand(4, -1, -1),
+                         mask=mask[:1].expand(4, -1))
+    assert torch.allclose(alone, logits[:4], atol=1e-5)
+    forms = model.generate_four_tenses(3, torch.Generator().manual_seed(0), standard=True)
+    assert len(forms) == 3 and all(len(f) == 4 for f in forms)
