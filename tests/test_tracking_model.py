@@ -84,3 +84,35 @@ def test_charlm_model_has_its_own_name_and_rejects_features(store):
     assert len(texts) == 2 and all(set(t) <= set("abc") for t in texts)
     with pytest.raises(ValueError, match="not conditioned"):
         loaded.predict(pd.DataFrame([{"n": 1, "energy": 0.5}]))
+
+
+class Context:  # what MLflow hands load_context: the artifacts' local paths
+    def __init__(self, **artifacts):
+        self.artifacts = artifacts
+
+
+def test_sampler_decodes_vae_and_tense_models_without_a_store(tmp_path):
+    from reviewgen.data.charcodec import SPECIALS as CHAR_SPECIALS
+    from reviewgen.models.sentence_vae import SentenceVAE
+    from reviewgen.models.tense_cvae import TenseCVAE
+    from reviewgen.tracking_model import ReviewgenSampler
+
+    torch.manual_seed(0)
+    vocab = Vocab(list(SPECIALS) + WORDS)
+    vocab.save(tmp_path / "vocab.json")
+    hparams = {"vocab_size": len(vocab), "emb_dim": 8, "hidden": 8, "latent": 4}
+    save_model(tmp_path / "vae.pt", "sentence_vae", hparams, SentenceVAE(**hparams),
+               extra={"vocab": str(tmp_path / "vocab.json")})
+    sampler = ReviewgenSampler()
+    sampler.load_context(Context(model=str(tmp_path / "vae.pt"), vocab=str(tmp_path / "vocab.json")))
+    texts = sampler.predict(None, pd.DataFrame([{"n": 2, "max_len": 5}]))
+    assert len(texts) == 2 and all(set(t.split()) <= set(WORDS) | {"<unk>"} for t in texts)
+
+    chars = list(CHAR_SPECIALS) + list("abc")
+    hparams = {"n_chars": len(chars), "hidden": 8, "latent": 4, "cond_dim": 2, "emb_dim": 4}
+    save_model(tmp_path / "tense.pt", "tense_cvae", hparams, TenseCVAE(**hparams), extra={"chars": chars})
+    sampler = ReviewgenSampler()
+    sampler.load_context(Context(model=str(tmp_path / "tense.pt")))
+    words = sampler.predict(None, pd.DataFrame([{"n": 3, "max_len": 4}]))
+    assert len(words) == 3 and all(len(w.split(" / ")) == 4 for w in words)
+    assert all(set(w.replace(" / ", "").replace("<unk>", "")) <= set("abc") for w in words), words

@@ -95,10 +95,12 @@ class ReviewgenSampler(mlflow.pyfunc.PythonModel):
             ids = self.model.decode_sample(z, max_len, temperature, generator)
             return [" ".join(self.vocab.decode(s)) for s in ids]
         if self.kind == "tense_cvae":
-            chars = self.extra["chars"]
+            from reviewgen.data.charcodec import CharCodec
+
+            codec = CharCodec(self.extra["chars"])
+            # One line per sampled latent: the word in every tense, in the order of extra["tenses"].
             forms = self.model.generate_four_tenses(n, generator, max_len)
-            return [" / ".join("".join(chars[i] for i in form if i < len(chars) and len(chars[i]) == 1)
-                               for form in word) for word in forms]
+            return [" / ".join(codec.decode(form) for form in word) for word in forms]
         return ["".join(self.vocab.decode(s)) for s in self.model.sample(n, max_len, temperature, generator)]
 
 
