@@ -94,6 +94,47 @@ def test_run_tags_record_the_git_commit(monkeypatch, tmp_path):
     assert re.fullmatch(r"[0-9a-f]{40}", tracking.run_tags("cpu")["git_commit"])
 
 
+def test_run_tags_fill_mlflow_source_user_and_dvc_experiment(monkeypatch, tmp_path):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], cwd=tmp_path, check=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DVC_EXP_NAME", raising=False)
+    monkeypatch.setattr("sys.argv", [str(tmp_path / "workflow" / "scripts" / "train_wordlm.py")])
+    tags = tracking.run_tags("cpu")
+    assert tags["mlflow.source.git.commit"] == tags["git_commit"] != "unknown"
+    assert tags["mlflow.source.name"] == "workflow/scripts/train_wordlm.py"
+    assert tags["mlflow.source.type"] == "LOCAL" and tags["mlflow.user"]
+    assert "dvc_experiment" not in tags
+    monkeypatch.setenv("DVC_EXP_NAME", "fuzzy-lamb")  # what DVC exports to the stages of `dvc exp run`
+    assert tracking.run_tags("cpu")["dvc_experiment"] == "fuzzy-lamb"
+
+
+def test_experiments_are_model_training_experiments(store):
+    uri, _ = store
+    client = MlflowClient(uri)
+    with tracking.start_run("kind-new", "x", {}, {}, tracking_uri=uri):
+        pass
+    assert client.get_experiment_by_name("kind-new").tags["mlflow.experimentKind"] == "custom_model_development"
+    # An experiment created before the kind was set, or that the UI guessed to be GenAI, is corrected.
+    old = client.create_experiment("kind-old", tags={"mlflow.experimentKind": "genai_development"})
+    with tracking.start_run("kind-old", "x", {}, {}, tracking_uri=uri):
+        pass
+    assert client.get_experiment(old).tags["mlflow.experimentKind"] == "custom_model_development"
+
+
+def test_datasets_are_run_inputs_with_the_given_digest(store, tmp_path):
+    uri, _ = store
+    data = tmp_path / "sentences.parquet"
+    data.write_bytes(b"rows")
+    with tracking.start_run("datasets", "x", {}, {}, tracking_uri=uri) as run:
+        run.log_datasets({str(data): "ab" * 32})
+    [logged] = MlflowClient(uri).get_run(run.run_id).inputs.dataset_inputs
+    assert (logged.dataset.name, logged.dataset.digest) == ("sentences.parquet", ("ab" * 32)[:36])
+    assert data.as_uri() in logged.dataset.source
+    assert [(t.key, t.value) for t in logged.tags] == [("mlflow.data.context", "training")]
+
+
 def test_run_logs_params_metrics_artifacts_and_no_secret(store, tmp_path, monkeypatch):
     uri, root = store
     monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", SECRET)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import getpass
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ import random
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 
 from reviewgen.config import ConfigError
@@ -45,6 +47,8 @@ _SPECIAL_TOKEN = re.compile(r"^(unk|pad|bos|eos|sos|sep|cls|mask|start|end)_toke
 _TRANSIENT = ("locked", "busy", "deadlock", "timed out", "timeout", "connection", "temporarily unavailable")
 _RETRIES = 8
 _MAX_PARAMS_PER_BATCH = 100  # MLflow's log_batch limit
+# MLflow 3's UI opens an experiment of this kind on its runs table, not on the GenAI traces overview.
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
 _jitter = random.Random()  # private: retries must not move the global RNG that training is seeded with
 
 
@@ -131,12 +135,21 @@ def run_tags(device: Any) -> dict[str, str]:
         orchestrator = "dvc"  # DVC exports these to the commands of `dvc repro` / `dvc exp run`
     else:
         orchestrator = "manual"
+    commit = _git_commit()
     tags = {
-        "git_commit": _git_commit(),
+        "git_commit": commit,
+        # MLflow's own tags, which fill the runs table's Source and User columns.
+        "mlflow.source.git.commit": commit,
+        "mlflow.source.name": _source_name(),
+        "mlflow.source.type": "LOCAL",
+        "mlflow.user": _user(),
         "orchestrator": orchestrator,
         "device": str(device),
         "hostname": socket.gethostname(),
     }
+    if os.environ.get("DVC_EXP_NAME"):
+        # DVC names every `dvc exp run` (given with -n or generated) and exports the name to its stages.
+        tags["dvc_experiment"] = os.environ["DVC_EXP_NAME"]
     if os.environ.get("SLURM_JOB_ID"):
         tags["slurm_job_id"] = os.environ["SLURM_JOB_ID"]
     # Extra tags from the orchestrator, e.g. a sweep's name, point and parent run (mlflow.parentRunId).
@@ -147,6 +160,19 @@ def run_tags(device: Any) -> dict[str, str]:
         except (json.JSONDecodeError, AttributeError) as err:
             raise ConfigError(f"environment: {RUN_TAGS_ENV} must be a JSON object, got {extra!r}") from err
     return tags
+
+
+def _source_name() -> str:
+    """The script that runs the stage, relative to the working directory when it lies below it."""
+    script = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else Path("python")
+    return str(script.relative_to(Path.cwd())) if script.is_relative_to(Path.cwd()) else str(script)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for the uid, e.g. some containers
+        return "unknown"
 
 
 def _transient(err: Exception) -> bool:
@@ -199,7 +225,7 @@ def _experiment_id(client: MlflowClient, name: str, uri: str) -> str:
             root = Path(uri.removeprefix("sqlite:///")).parent / "mlruns"
             location = (root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
         try:
-            return retry(client.create_experiment, name, artifact_location=location)
+            return retry(client.create_experiment, name, artifact_location=location, tags=EXPERIMENT_KIND)
         except MlflowException:
             # Another machine created it between our lookup and our create.
             experiment = retry(client.get_experiment_by_name, name)
@@ -207,6 +233,9 @@ def _experiment_id(client: MlflowClient, name: str, uri: str) -> str:
                 raise
     if experiment.lifecycle_stage == "deleted":
         retry(client.restore_experiment, experiment.experiment_id)
+    for key, value in EXPERIMENT_KIND.items():
+        if experiment.tags.get(key) != value:  # created before the kind was set, or guessed by the UI
+            retry(client.set_experiment_tag, experiment.experiment_id, key, value)
     return experiment.experiment_id
 
 
@@ -237,6 +266,31 @@ class TrackedRun:
         kept = _drop_secrets({k: str(v) for k, v in tags.items()}, "tags")
         retry(self.client.log_batch, self.run_id, tags=[RunTag(k, v) for k, v in kept.items()])
 
+    def log_datasets(self, digests: dict[str, str], context: str = "training") -> None:
+        """Log files as the run's dataset inputs, with digests the caller has already computed."""
+        inputs = [
+            DatasetInput(
+                Dataset(name=Path(path).name, digest=digest[:36], source_type="local",
+                        source=json.dumps({"uri": Path(path).resolve().as_uri()})),
+                tags=[InputTag("mlflow.data.context", context)],
+            )
+            for path, digest in digests.items()
+        ]
+        if inputs:
+            retry(self.client.log_inputs, self.run_id, datasets=inputs)
+
+    def log_model(self, path: str | os.PathLike) -> str:
+        """Log a model file as a registered MLflow pyfunc Model of this run; returns its URI."""
+        import mlflow  # lazy: the fluent API and pyfunc cost an import only where a model is logged
+
+        from reviewgen.tracking_model import log_model
+
+        mlflow.set_tracking_uri(self.client.tracking_uri)
+        active = mlflow.active_run()
+        if active is None or active.info.run_id != self.run_id:
+            mlflow.start_run(run_id=self.run_id)  # log_model logs into the active run only
+        return retry(log_model, path)
+
     def log_artifact(self, path: str | os.PathLike, artifact_path: str | None = None) -> None:
         """Copy a file, or a directory's contents, into the run's artifacts."""
         if Path(path).is_dir():
@@ -260,7 +314,13 @@ class TrackedRun:
             status = "KILLED"
         else:
             status = "FAILED"
-        retry(self.client.set_terminated, self.run_id, status)
+        import mlflow
+
+        active = mlflow.active_run()
+        if active is not None and active.info.run_id == self.run_id:
+            mlflow.end_run(status)  # else the fluent API would end it FINISHED when the process exits
+        else:
+            retry(self.client.set_terminated, self.run_id, status)
 
 
 def start_run(

@@ -62,7 +62,10 @@ def test_neural_stage_trains_logs_and_writes_its_outputs(arch, tiny_data, tracki
     assert [m.step for m in client.get_metric_history(run.info.run_id, "valid_loss")] == [1, 2, 3]
     assert run.data.metrics["test_bits_per_char"] == pytest.approx(metrics["test_bits_per_char"])
     logged = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {out.model.name, out.history.name, out.samples.name, out.metrics.name} <= logged
+    assert {out.history.name, out.samples.name, out.metrics.name} <= logged
+    # The model file travels inside a registered MLflow Model, one registry name per model.
+    (version,) = client.search_model_versions(f"name='reviewgen-{out.model.stem}'")
+    assert version.run_id == run.info.run_id
 
 
 def test_count_ngram_stage(tiny_data, tracking_store, tmp_path):

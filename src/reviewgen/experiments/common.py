@@ -77,8 +77,10 @@ def tracked_run(
 ) -> Iterator[tracking.TrackedRun]:
     """One MLflow run per training stage, in an experiment per model family, with data fingerprints."""
     tags = tracking.run_tags(pick_device(device)) | {"stage": name, "model_family": family}
-    tags |= {f"data.{Path(p).name}": digest[:16] for p, digest in fingerprint(inputs).items()}
+    digests = fingerprint(inputs)
+    tags |= {f"data.{Path(p).name}": digest[:16] for p, digest in digests.items()}
     with tracking.start_run(f"reviewgen-{family}", name, params, tags, run_id=resume_run_id) as run:
+        run.log_datasets(digests)
         yield run
 
 
@@ -107,8 +109,9 @@ def finish_stage(
     write_text(outputs.history, history_csv(history))
     write_text(outputs.samples, samples)
     run.log_metrics({k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)})
-    for path in (outputs.metrics, outputs.history, outputs.samples, outputs.model):
+    for path in (outputs.metrics, outputs.history, outputs.samples):
         run.log_artifact(path)
+    run.log_model(outputs.model)  # the .pt file inside a registered MLflow Model, not a second copy
     if outputs.checkpoint is not None:
         outputs.checkpoint.unlink(missing_ok=True)
     log.info("wrote %s, %s, %s, %s", outputs.model, outputs.metrics, outputs.history, outputs.samples)
