@@ -112,3 +112,20 @@ def test_prior_samples_are_seeded_draws_from_the_standard_normal(model, vocab):
 def test_homotopy_rows_label_the_sentences_ends_and_fractions():
     rows = homotopy_rows("a", "b", ["x0", "x1", "x2", "x3"])
     assert rows == [("s0", "a"), ("z0", "x0"), ("t=0.33", "x1"), ("t=0.67", "x2"), ("z1", "x3"), ("s1", "b")]
+
+
+def test_endpoint_bleu_of_a_hand_made_pair():
+    from reviewgen.evaluation.homotopy import word_bleu
+
+    # Same length (no brevity penalty); n-gram precisions 6/7, 4/6, 2/5, 1/4 by hand.
+    expected = (6 / 7 * 4 / 6 * 2 / 5 * 1 / 4) ** 0.25
+    assert word_bleu("the cat sat on a mat .", "the cat sat on the mat .") == pytest.approx(expected)
+    assert word_bleu("the cat sat on the mat .", "the cat sat on the mat .") == pytest.approx(1.0)
+    assert word_bleu("a dog ran", "the cat sat on the mat .") < 0.05
+
+
+def test_distinct_share_counts_repeated_decodes():
+    from reviewgen.evaluation.homotopy import distinct_share
+
+    assert distinct_share(["a", "a", "b", "c"]) == 0.75
+    assert distinct_share(["a", "a"]) == 0.5

@@ -114,3 +114,61 @@ def test_word_dropout_is_reproducible_and_leaves_its_input_alone():
     assert torch.equal(inputs, original)
     assert torch.equal(word_dropout(inputs, 0.0), inputs)
     assert bool((word_dropout(inputs, 1.0) == 3).all())
+
+
+def test_importance_weighted_nll_is_below_the_elbo_and_one_sample_is_the_elbo():
+    from reviewgen.models.sentence_vae import elbo_loss
+
+    model = _tiny(skip=True).eval()
+    tokens, lengths = _batch(SENTENCES)
+    with torch.no_grad():
+        mu, logvar = model.posterior(tokens, lengths)
+        # The ELBO in expectation: average the reconstruction term over many posterior draws.
+        generator = torch.Generator().manual_seed(1)
+        nll = torch.zeros(len(SENTENCES))
+        draws = 400
+        for _ in range(draws):
+            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator)
+            logits = model.decode_logits(tokens, z)
+            nll += torch.nn.functional.cross_entropy(logits.transpose(1, 2), tokens, ignore_index=0,
+                                                     reduction="none").sum(dim=1)
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1)
+        neg_elbo = nll / draws + kl
+        one = model.iw_nll(tokens, lengths, 1, torch.Generator().manual_seed(2))
+        many = model.iw_nll(tokens, lengths, 200, torch.Generator().manual_seed(2))
+    # One importance sample is an unbiased draw of the negative ELBO; many give a tighter bound.
+    assert one.mean().item() == pytest.approx(neg_elbo.mean().item(), rel=0.1)
+    assert (many <= neg_elbo + 1e-3).all()
+    assert many.mean() < neg_elbo.mean()
+    loss, _, _ = elbo_loss(model.decode_logits(tokens, mu), tokens, mu, logvar, 1.0)
+    assert math.isfinite(loss.item())
+
+
+def test_per_example_free_bits_floor_each_sentence_not_the_batch_mean():
+    from reviewgen.models.sentence_vae import elbo_loss
+
+    logits = torch.zeros(2, 1, 5)
+    target = torch.tensor([[2], [2]])
+    # One sentence carries 2 nats in its single dimension, the other none: the batch mean (1 nat) is
+    # above a 0.5 floor, but the second sentence alone is below it.
+    mu = torch.tensor([[2.0], [0.0]])
+    logvar = torch.zeros(2, 1)
+    nll = 2 * math.log(5)
+    batch_loss, _, _ = elbo_loss(logits, target, mu, logvar, 1.0, free_bits=0.5)
+    each_loss, _, sums = elbo_loss(logits, target, mu, logvar, 1.0, free_bits=0.5, per_example=True)
+    assert batch_loss.item() == pytest.approx((nll + 2.0) / 2)
+    assert each_loss.item() == pytest.approx((nll + 2.0 + 0.5) / 2)
+    assert sums["kl"] == pytest.approx(2.0)
+
+
+def test_skip_feeds_z_to_the_output_layer():
+    model = _tiny(skip=True).eval()
+    tokens, _ = _batch(SENTENCES[:2])
+    z = torch.zeros(2, 4)
+    base = model.decode_logits(tokens, z)
+    with torch.no_grad():
+        model.out.weight[:, -4:] += 1.0  # the columns that read z
+    shifted = model.decode_logits(tokens, z + 1.0)
+    assert model.out.in_features == 32 + 4
+    assert not torch.allclose(base, shifted)
+    assert len(model.decode_greedy(z, max_len=5)) == 2

@@ -2,6 +2,8 @@ import pandas as pd
 import pytest
 
 from reviewgen.config import ConfigError
+from reviewgen.data.detokenize import detokenize
+from reviewgen.evaluation.homotopy import distinct_share, tokenize, word_bleu
 from reviewgen.io import read_json
 from reviewgen.reports.homotopy import write_homotopy_report
 
@@ -42,8 +44,16 @@ def test_report_lays_out_each_homotopy_and_its_metrics_match_the_files(sentence_
     assert metrics["oov_fixed_sentences"] == {"the zebra was quiet tonight .": 1}
     ends = table[table["label"].isin(["z0", "z1"])]["text"].tolist()
     sentences = table[table["label"].isin(["s0", "s1"])]["text"].str.lower().tolist()
-    sentences = [s.replace("song.", "song .").replace("zebra", "<unk>") for s in sentences]
+    # Decodes are detokenised, so they compare with the sentences as written (lower-cased, <unk> for zebra).
+    sentences = [detokenize(tokenize(s.replace("zebra", "<unk>"))) for s in sentences]
     assert metrics["endpoint_agreement"] == pytest.approx(sum(e == s for e, s in zip(ends, sentences, strict=True)) / 8)
+    decodes = table.loc[~table["label"].isin(["s0", "s1"]), "text"]
+    assert all("``" not in text and " ." not in text for text in decodes)
+    # Endpoint BLEU averages the test-split pairs (pairs 3 and 4) only; the distinct share is per path.
+    bleu = [word_bleu(e, s) for e, s in zip(ends[4:], sentences[4:], strict=True)]
+    assert metrics["endpoint_bleu"] == pytest.approx(sum(bleu) / 4)
+    paths_text = table[~table["label"].isin(["s0", "s1"])].groupby("pair")["text"]
+    assert metrics["path_distinct_share"] == pytest.approx(paths_text.apply(distinct_share).mean())
 
 
 def test_reconstructions_table_and_exact_share(sentence_vae_files, tmp_path):
@@ -51,7 +61,8 @@ def test_reconstructions_table_and_exact_share(sentence_vae_files, tmp_path):
     lines = [line for line in paths["recon.md"].read_text().splitlines() if line.startswith("| ")]
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
     assert len(rows) == 3
-    assert metrics["reconstruction_exact"] == pytest.approx(sum(a == b for a, b in rows) / 3)
+    # Outputs are detokenised; inputs are the test split's text as stored.
+    assert metrics["reconstruction_exact"] == pytest.approx(sum(detokenize(tokenize(a)) == b for a, b in rows) / 3)
 
 
 def test_the_test_pairs_are_seeded(sentence_vae_files, tmp_path):

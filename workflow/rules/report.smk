@@ -79,6 +79,7 @@ rule report_homotopy:
             "src/reviewgen/evaluation/homotopy.py",
             "src/reviewgen/evaluation/tables.py",
             "src/reviewgen/data/sentences.py",
+            "src/reviewgen/data/detokenize.py",
         ],
         model="results/models/sentence_vae.pt",
         vocab="data/processed/vocab_words.json",

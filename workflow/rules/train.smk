@@ -121,9 +121,11 @@ rule train_sentence_vae:
         code=[
             "src/reviewgen/experiments/sentence_vae.py",
             "src/reviewgen/experiments/lm_data.py",
+            "src/reviewgen/data/detokenize.py",
             "src/reviewgen/models/ngram.py",
             "src/reviewgen/models/recurrent.py",
             "src/reviewgen/models/sentence_vae.py",
+            "src/reviewgen/models/wordlm.py",
             "src/reviewgen/training/schedules.py",
             "src/reviewgen/training/trainer.py",
         ],

@@ -2,7 +2,7 @@
 
 Sentences are read the way the pipeline reads them (lower-cased, Treebank tokens, word ids + ``<eos>``),
 and decoding is greedy, so a homotopy shows what each point of the path *means* to the decoder rather
-than sampling noise. Decoded sentences are their tokens joined by spaces, as the vocabulary holds them.
+than sampling noise. Decoded sentences are detokenised (Treebank rules undone) so that they read as text.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 import torch
+from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
+from reviewgen.data.detokenize import detokenize
 from reviewgen.data.sentences import make_tokenizer
 from reviewgen.data.vocab import Vocab
 from reviewgen.io import get_logger
@@ -29,7 +31,7 @@ def tokenize(sentence: str) -> list[str]:
 
 def as_seen(vocab: Vocab, sentence: str) -> str:
     """``sentence`` as the model can know it: its tokens with the out-of-vocabulary ones as ``<unk>``."""
-    return " ".join(vocab.decode(vocab.encode(tokenize(sentence))))
+    return detokenize(vocab.decode(vocab.encode(tokenize(sentence))))
 
 
 def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int, method: str = "linear") -> torch.Tensor:
@@ -94,7 +96,24 @@ def encode_sentences(model, vocab: Vocab, sentences: Sequence[str]) -> tuple[tor
 @generating
 def decode_latents(model, vocab: Vocab, z: torch.Tensor, max_len: int = 40) -> list[str]:
     """Greedy decoding of every row of ``z`` in one batch."""
-    return [" ".join(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
+    return [detokenize(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
+
+
+def word_bleu(hypothesis: str, reference: str) -> float:
+    """Word BLEU-4 of ``hypothesis`` against one ``reference``, both read as pipeline tokens.
+
+    Chen & Cherry's smoothing 1 (epsilon counts for empty n-gram orders) keeps a short sentence with no
+    matching 4-gram from scoring exactly 0 when most of its words agree.
+    """
+    hyp, ref = tokenize(hypothesis), tokenize(reference)
+    if not hyp or not ref:
+        return float(hyp == ref)
+    return float(sentence_bleu([ref], hyp, smoothing_function=SmoothingFunction().method1))
+
+
+def distinct_share(path: Sequence[str]) -> float:
+    """Share of distinct decodes along a path (1.0: every point decodes to its own sentence)."""
+    return len(set(path)) / len(path)
 
 
 def homotopy(model, vocab: Vocab, s0: str, s1: str, steps: int = 7, method: str = "linear",

@@ -1,5 +1,7 @@
 """The sentence VAE (Bowman et al. 2016) on review sentences: trained with KL annealing, word dropout and
-free bits so that it does not collapse; reports NLL, KL, ELBO, perplexity and active units."""
+free bits so that it does not collapse; reports NLL, KL, ELBO, perplexity, the importance-weighted NLL and
+active units, next to an LSTM language model trained and tested on exactly the same sentences (same
+vocabulary, same length cut), the yardstick the ELBO perplexity is read against."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pandas as pd
 import torch
 
 from reviewgen.config import get
+from reviewgen.data.detokenize import detokenize
 from reviewgen.data.vocab import Vocab
 from reviewgen.experiments.common import (
     StageOutputs,
@@ -22,9 +25,10 @@ from reviewgen.experiments.common import (
     tracked_run,
     train_settings,
 )
-from reviewgen.experiments.lm_data import SPLITS, bucketed
+from reviewgen.experiments.lm_data import SPLITS, bucketed, held_out_nll, sequence_batches, token_loss
 from reviewgen.models.registry import save_model
 from reviewgen.models.sentence_vae import SentenceVAE
+from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.batching import pad_batch
 from reviewgen.training.runtime import seed_everything
 from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer, to_device
@@ -47,12 +51,12 @@ def vae_batches(seqs: list[list[int]], batch_size: int):
     return bucketed([len(s) for s in seqs], batch_size, lambda idx: pad_batch([seqs[i] for i in idx]))
 
 
-def make_step(free_bits: float):
+def make_step(free_bits: float, per_example: bool = False):
     def step(model: SentenceVAE, batch: tuple, ctx: Any) -> StepOutput:
         tokens, lengths = batch
         logits, mu, logvar = model(tokens, lengths)
         kl = ctx.state["kl"]
-        loss, weight, sums = model.loss(logits, tokens, mu, logvar, kl.value, free_bits)
+        loss, weight, sums = model.loss(logits, tokens, mu, logvar, kl.value, free_bits, per_example)
         if ctx.training:
             kl.step()
         return StepOutput(loss, weight, {"nll": sums["nll"], "kl": sums["kl"], "tokens": sums["tokens"]})
@@ -60,22 +64,55 @@ def make_step(free_bits: float):
 
 
 @torch.no_grad()
-def evaluate(model: SentenceVAE, batches, device: torch.device) -> dict[str, float]:
-    """The true ELBO (KL weight 1) on held-out sentences, per sentence, and the active latent units."""
+def evaluate(model: SentenceVAE, batches, device: torch.device, iw_samples: int = 0,
+             seed: int = 0) -> dict[str, float]:
+    """The true ELBO (KL weight 1) on held-out sentences, per sentence, the active latent units, and with
+    ``iw_samples`` > 0 the importance-weighted NLL and the perplexity it gives."""
     model.eval()
-    nll = kl = tokens = sentences = 0.0
+    nll = kl = tokens = sentences = iw = 0.0
     means = []
+    generator = torch.Generator().manual_seed(seed)
     for batch in batches():
         ids, lengths = to_device(batch, device)
         logits, mu, logvar = model(ids, lengths)
         _, weight, sums = model.loss(logits, ids, mu, logvar, 1.0)
         nll, kl, tokens, sentences = nll + sums["nll"], kl + sums["kl"], tokens + sums["tokens"], sentences + weight
+        if iw_samples > 0:
+            iw += float(model.iw_nll(ids, lengths, iw_samples, generator).sum())
         means.append(mu)
-    return {
+    scores = {
         "test_nll": nll / sentences, "test_kl": kl / sentences, "test_elbo": -(nll + kl) / sentences,
         "test_perplexity": math.exp((nll + kl) / tokens),
         "active_units": SentenceVAE.active_units(torch.cat(means)),
     }
+    if iw_samples > 0:
+        scores |= {"test_nll_iw": iw / sentences, "test_perplexity_iw": math.exp(iw / tokens)}
+    return scores
+
+
+def lm_step(model: ConditionedWordLM, batch: tuple, ctx: Any) -> StepOutput:
+    inputs, targets = batch
+    logits, _ = model(inputs, inputs.new_zeros((inputs.size(0), 0), dtype=torch.float32))
+    return token_loss(logits, targets)
+
+
+def train_reference_lm(section: dict[str, Any], splits: dict[str, list[list[int]]], vocab_size: int,
+                       runtime, checkpoint: Path, run) -> dict[str, float]:
+    """An LSTM LM (the word LM's class with no features) on the VAE's own sentences, tested on its test
+    sentences: the same tokens are predicted (each sentence's words and ``<eos>``), so perplexities compare."""
+    config = TrainConfig.from_params(train_settings(section["train"], runtime), where="sentence_vae.lm.train")
+    batch_size = get(section, "batch_size", int, "sentence_vae.lm", minimum=1)
+    words = {s: [seq[:-1] for seq in splits[s]] for s in SPLITS}
+    batches = {s: sequence_batches(words[s], batch_size) for s in SPLITS}
+    seed_everything(config.seed)
+    model = ConditionedWordLM(vocab_size, 0, **section["model"])
+    trainer = Trainer(model, config, checkpoint, lm_step, batches["train"][0], batches["valid"][1],
+                      log_name="sentence_vae_lm", tracker=run)
+    result = trainer.fit()
+    model.load_state_dict(result.best_state)
+    total, count = held_out_nll(model, lm_step, batches["test"][1], trainer.device)
+    return {"lm_perplexity_same_sentences": math.exp(total / count), "lm_epochs": len(result.history),
+            "lm_best_epoch": result.best_epoch}
 
 
 def train_sentence_vae(cfg: dict[str, Any], sentences: Path, vocab_path: Path,
@@ -91,10 +128,12 @@ def train_sentence_vae(cfg: dict[str, Any], sentences: Path, vocab_path: Path,
     hparams = {"vocab_size": len(vocab), **section["model"]}
     kl = kl_annealing(section["kl"], math.ceil(len(splits["train"]) / batch_size), config.epochs, f"{name}.kl")
     free_bits = get(section, "free_bits", float, name, minimum=0.0)
+    per_example = get(section, "free_bits_per_example", bool, name, default=False)
+    iw_samples = get(section, "iw_samples", int, name, default=0, minimum=0)
 
     seed_everything(config.seed)
     model = SentenceVAE(**hparams)
-    trainer = Trainer(model, config, outputs.checkpoint, make_step(free_bits), batches["train"][0],
+    trainer = Trainer(model, config, outputs.checkpoint, make_step(free_bits, per_example), batches["train"][0],
                       batches["valid"][1], state={"kl": kl}, hparams=hparams, log_name=name,
                       epoch_end=lambda epoch, model: {"kl_weight": kl.value})
     with tracked_run(family=name, name=name, params={name: section, "runtime": cfg["runtime"]},
@@ -103,12 +142,15 @@ def train_sentence_vae(cfg: dict[str, Any], sentences: Path, vocab_path: Path,
         trainer.tracker = run
         result = trainer.fit()
         model.load_state_dict(result.best_state)
-        scores = evaluate(model, batches["test"][1], trainer.device)
+        scores = evaluate(model, batches["test"][1], trainer.device, iw_samples, config.seed)
+        lm = train_reference_lm(section["lm"], splits, len(vocab), runtime,
+                                outputs.checkpoint.with_name(outputs.checkpoint.stem + "-lm.pt"), run)
+        scores |= lm | {"perplexity_ratio_to_lm": scores["test_perplexity"] / lm["lm_perplexity_same_sentences"]}
         sampling = section["sampling"]
         n_prior, max_len = get(sampling, "prior_samples", int, name, minimum=1), get(sampling, "max_len", int, name)
         generator = torch.Generator(trainer.device).manual_seed(config.seed)
         z = torch.randn(n_prior, model.latent, generator=generator, device=trainer.device)
-        prior = [" ".join(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
+        prior = [detokenize(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
         metrics = {
             "model": name, "parameters": count_parameters(model), "epochs": len(result.history),
             "best_epoch": result.best_epoch, "seconds_per_epoch": mean_epoch_seconds(result.history),

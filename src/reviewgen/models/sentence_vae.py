@@ -11,10 +11,14 @@ Four defences, all on by default and each cheap:
 - word dropout on the decoder inputs (``<unk>`` in place of a share of the previous words) makes the
   decoder need z to know what it is saying;
 - KL annealing (``training.schedules.KLAnnealing``) lets z become useful before it is penalised;
-- free bits (``elbo_loss(free_bits=...)``) leave each latent dimension a floor of KL it is not pushed below.
+- free bits (``elbo_loss(free_bits=...)``) leave each latent dimension a floor of KL it is not pushed below;
+- ``skip`` (Dieng et al. 2019, Skip-VAE) also feeds z to the output layer, a path from z to every word
+  that the recurrent state cannot wash out.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -48,11 +52,12 @@ _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 class SentenceVAE(nn.Module):
     def __init__(self, vocab_size: int, emb_dim: int = 256, hidden: int = 256, latent: int = 32,
-                 cell: str = "gru", word_dropout: float = 0.3, embed_dropout: float = 0.1):
+                 cell: str = "gru", word_dropout: float = 0.3, embed_dropout: float = 0.1, skip: bool = False):
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
         self.cell, self.hidden, self.latent, self.word_dropout = cell, hidden, latent, word_dropout
+        self.skip = skip
         self.embed = nn.Embedding(vocab_size, emb_dim, padding_idx=PAD_ID)
         self.dropout = nn.Dropout(embed_dropout)
         self.encoder = _CELLS[cell](emb_dim, hidden, batch_first=True, bidirectional=True)
@@ -61,7 +66,12 @@ class SentenceVAE(nn.Module):
         self.to_logvar = nn.Linear(summary, latent)
         self.to_state = nn.Linear(latent, hidden * (2 if cell == "lstm" else 1))
         self.decoder = _CELLS[cell](emb_dim + latent, hidden, batch_first=True)
-        self.out = nn.Linear(hidden, vocab_size)
+        self.out = nn.Linear(hidden + (latent if skip else 0), vocab_size)
+
+    def _logits(self, output: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        if self.skip:
+            output = torch.cat([output, z.unsqueeze(1).expand(-1, output.size(1), -1)], dim=2)
+        return self.out(output)
 
     def posterior(self, tokens: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mu, logvar)``, each ``[B, latent]``."""
@@ -88,16 +98,44 @@ class SentenceVAE(nn.Module):
         """``(logits [B, T, vocab], mu, logvar)``; word dropout applies in training mode only."""
         mu, logvar = self.posterior(tokens, lengths)
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return self.decode_logits(tokens, z, generator), mu, logvar
+
+    def decode_logits(self, tokens: torch.Tensor, z: torch.Tensor,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        """Teacher-forced next-token logits ``[B, T, vocab]`` of ``tokens`` given codes ``z [B, latent]``."""
         inputs = torch.cat([torch.full_like(tokens[:, :1], BOS_ID), tokens[:, :-1]], dim=1)
         if self.training and self.word_dropout > 0:
             inputs = word_dropout(inputs, self.word_dropout, UNK_ID, generator)
         output, _ = self.decoder(self._step_input(inputs, z), self._start(z))
-        return self.out(output), mu, logvar
+        return self._logits(output, z)
+
+    @torch.no_grad()
+    def iw_nll(self, tokens: torch.Tensor, lengths: torch.Tensor, samples: int = 50,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """Importance-weighted estimate of ``-log p(x)`` per sentence ``[B]`` (Burda et al. 2016).
+
+        ``log p(x) >= log mean_k p(x|z_k) p(z_k) / q(z_k|x)`` with ``z_k ~ q(z|x)``; the bound tightens
+        as ``samples`` grows and with one sample is the ELBO, so it never reads worse than the ELBO.
+        """
+        mu, logvar = self.posterior(tokens, lengths)
+        std = torch.exp(0.5 * logvar)
+        log_weights = []
+        for _ in range(samples):
+            device = generator.device if generator is not None else mu.device
+            eps = torch.randn(mu.shape, generator=generator, device=device).to(mu.device)
+            z = mu + std * eps
+            logits = self.decode_logits(tokens, z)
+            log_px_z = -F.cross_entropy(logits.transpose(1, 2), tokens, ignore_index=PAD_ID,
+                                        reduction="none").sum(dim=1)
+            log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(dim=1)
+            log_qz = -0.5 * (eps.pow(2) + logvar + math.log(2 * math.pi)).sum(dim=1)
+            log_weights.append(log_px_z + log_pz - log_qz)
+        return -(torch.logsumexp(torch.stack(log_weights), dim=0) - math.log(samples))
 
     @staticmethod
     def loss(logits: torch.Tensor, tokens: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
-             kl_weight: float, free_bits: float = 0.0):
-        return elbo_loss(logits, tokens, mu, logvar, kl_weight, free_bits)
+             kl_weight: float, free_bits: float = 0.0, per_example: bool = False):
+        return elbo_loss(logits, tokens, mu, logvar, kl_weight, free_bits, per_example)
 
     @torch.no_grad()
     def decode_sample(self, z: torch.Tensor, max_len: int = 40, temperature: float = 1.0,
@@ -109,7 +147,7 @@ class SentenceVAE(nn.Module):
             nonlocal state, z
             state, z = select_rows(state, keep, 1), select_rows(z, keep, 0)
             output, state = self.decoder(self._step_input(previous.unsqueeze(1), z), state)
-            return self.out(output.squeeze(1))
+            return self._logits(output, z).squeeze(1)
 
         return autoregress(step, z.size(0), max_len, temperature, generator, z.device)
 
@@ -124,19 +162,27 @@ class SentenceVAE(nn.Module):
 
 
 def elbo_loss(logits: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
-              kl_weight: float, free_bits: float = 0.0):
+              kl_weight: float, free_bits: float = 0.0, per_example: bool = False):
     """``(loss, weight, metric sums)`` for a batch of sequences: the (weighted) negative ELBO per sequence.
 
     Cross-entropy is summed over a sequence's tokens, not averaged, so ``kl_weight = 1`` is the true
     ELBO whatever the lengths (averaging per token would make every KL weight act ~length times
     stronger). ``free_bits`` (nats per latent dimension, Kingma et al. 2016) stops the KL *penalty* of a
     dimension below that floor, on the batch mean; the reported ``kl`` is always the true KL.
+    ``per_example`` applies the floor to each sentence's KL per dimension instead (Li et al. 2019's
+    KL thresholding): a batch mean can sit on the floor while single sentences carry no information.
     ``weight`` is the number of sequences, so averages over batches weight them fairly.
     """
     batch = target.size(0)
     nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=PAD_ID, reduction="sum")
-    kl_dims = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=0)
-    penalty = kl_dims.sum() if free_bits <= 0 else torch.clamp(kl_dims / batch, min=free_bits).sum() * batch
+    kl_each = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
+    kl_dims = kl_each.sum(dim=0)
+    if free_bits <= 0:
+        penalty = kl_dims.sum()
+    elif per_example:
+        penalty = torch.clamp(kl_each, min=free_bits).sum()
+    else:
+        penalty = torch.clamp(kl_dims / batch, min=free_bits).sum() * batch
     loss = (nll + kl_weight * penalty) / batch
     tokens = int((target != PAD_ID).sum())
     return loss, batch, {"nll": nll.item(), "kl": kl_dims.sum().item(), "tokens": tokens}

@@ -19,11 +19,13 @@ from reviewgen.evaluation.homotopy import (
     METHODS,
     as_seen,
     decode_latents,
+    distinct_share,
     encode_sentences,
     homotopy_rows,
     interpolate,
     prior_samples,
     reconstructions,
+    word_bleu,
 )
 from reviewgen.evaluation.tables import markdown_table
 from reviewgen.io import get_logger, write_csv, write_json, write_text
@@ -67,7 +69,9 @@ def _markdown(table: pd.DataFrame, n_fixed: int, method: str, steps: int, metric
              "each decoded greedily. z0 and z1 are the decodings of the two sentences' own codes; "
              "out-of-vocabulary words are read as `<unk>`.", "",
              f"Endpoint agreement (z0 = s0, z1 = s1 as the vocabulary reads them): "
-             f"{metrics['endpoint_agreement']:.3f}", ""]
+             f"{metrics['endpoint_agreement']:.3f}; endpoint word BLEU-4 on the test-split pairs: "
+             f"{metrics['endpoint_bleu'] if metrics['endpoint_bleu'] is None else round(metrics['endpoint_bleu'], 3)}; "
+             f"share of distinct decodes along a path: {metrics['path_distinct_share']:.3f}", ""]
     for number, group in table.groupby("pair", sort=True):
         origin = "fixed pair" if number <= n_fixed else "test-split pair"
         lines += [f"## Pair {number} ({origin})", "", markdown_table(group[["label", "text"]])]
@@ -106,8 +110,15 @@ def write_homotopy_report(model_path: Path, vocab_path: Path, sentences_path: Pa
 
     decoded_ends = [text for path in decoded for text in (path[0], path[-1])]
     n_fixed_ends = 2 * len(fixed)
+    test_ends = list(zip(decoded_ends[n_fixed_ends:], ends[n_fixed_ends:], strict=True))
     metrics: dict[str, Any] = {
         "pairs": len(pairs),
+        # Against the sentence as the vocabulary reads it: an <unk> the model cannot know is not its error.
+        "endpoint_bleu": (sum(word_bleu(d, as_seen(vocab, s)) for d, s in test_ends) / len(test_ends)
+                          if test_ends else None),
+        "endpoint_bleu_all_pairs": sum(word_bleu(d, as_seen(vocab, s)) for d, s in
+                                       zip(decoded_ends, ends, strict=True)) / len(ends),
+        "path_distinct_share": sum(distinct_share(path) for path in decoded) / len(decoded),
         "endpoint_agreement": sum(d == as_seen(vocab, s) for d, s in zip(decoded_ends, ends, strict=True))
         / len(ends),
         "prior_samples": n_samples,
