@@ -146,7 +146,7 @@ def test_experiments_are_model_training_with_source_dataset_and_registered_model
 # The runs table's text once every run is listed (MLflow's UI renders its tables with ag-grid).
 RUNS_TABLE_TEXT = """(() => {
   const rows = [...document.querySelectorAll('.ag-center-cols-container .ag-row')];
-  const text = document.body.innerText;
+  const text = document.body ? document.body.innerText : '';
   return %s.every(name => text.includes(name)) && rows.length > 0 && text;
 })()"""
 
