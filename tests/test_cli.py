@@ -7,10 +7,11 @@ import torch
 
 from reviewgen.cli import main
 from reviewgen.data.charcodec import CharCodec
+from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import homotopy
 from reviewgen.evaluation.tense_eval import four_tense_samples
-from reviewgen.models.registry import load_model
+from reviewgen.models.registry import MODEL_KINDS, load_model, save_model
 from tests.reports.tiny_models import make_sentence_vae, make_tense_models
 
 
@@ -18,9 +19,22 @@ from tests.reports.tiny_models import make_sentence_vae, make_tense_models
 def results(tmp_path_factory) -> Path:
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("results")
-    make_sentence_vae(root)
+    paths = make_sentence_vae(root)
     make_tense_models(root)
+    make_wordlm(root, Path(paths["vocab"]))
     return root
+
+
+def make_wordlm(root: Path, vocab_path: Path) -> None:
+    """An untrained energy-conditioned word LM: enough for the CLI's checks, which come before sampling."""
+    torch.manual_seed(0)
+    hparams = {"vocab_size": len(Vocab.load(vocab_path)), "n_features": 1, "emb_dim": 8, "hidden": 8,
+               "tie_weights": False}
+    model = MODEL_KINDS["wordlm"](**hparams)
+    scaler = FeatureScaler(["energy"], [0.5], [0.2])
+    save_model(root / "models" / "wordlm.pt", "wordlm", hparams, model,
+               {"vocab": str(vocab_path), "features": scaler.to_json(), "feature_medians": [0.5],
+                "feature_train_range": [[0.1], [0.9]], "metrics": {}})
 
 
 def run(capsys, results: Path, *args: str) -> tuple[int, list[str], str]:
@@ -118,3 +132,27 @@ def test_params_overlay_becomes_dvc_set_flags(tmp_path, capsys):
     expected = """-S reviews.synthetic.n_reviews=20000 -S 'wordlm.data.features=["energy", "valence"]'"""
     assert capsys.readouterr().out.strip() == expected
     assert main(["params", "dvc-args", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_sample_wordlm_inside_the_training_range(capsys, results):
+    code, out, _ = run(capsys, results, "sample", "--model", "wordlm", "--energy", "0.8", "-n", "2",
+                       "--max-len", "5")
+    assert code == 0 and len(out) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--energy", "7"], "outside the documented range of energy, [0, 1]"),
+        (["--energy", "0.95"], "outside the range seen in training, [0.1, 0.9]"),
+        (["--energy", "0.05"], "outside the range seen in training, [0.1, 0.9]"),
+        (["--energy", "nan"], "--energy nan"),
+        (["--valence", "0.2"], "conditioned on ['energy'] only; drop --valence"),
+        (["--tempo", "-5"], "outside the documented range of tempo, > 0"),
+        (["-n", "-3"], "-n must be a positive count"),
+        (["--temperature", "nan"], "--temperature must be a finite number > 0"),
+        (["--max-len", "0"], "--max-len must be a positive length"),
+    ],
+)
+def test_sample_refuses_values_that_cannot_be_right(capsys, results, args, message):
+    assert message in one_line_error(capsys, results, "sample", "--model", "wordlm", *args)

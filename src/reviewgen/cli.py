@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ import torch
 
 from reviewgen.config import ConfigError, load_params
 from reviewgen.data.charcodec import CharCodec
+from reviewgen.data.feature_ranges import FEATURE_RANGES, classify, describe
 from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tenses import TENSES
 from reviewgen.data.vocab import Vocab
@@ -59,7 +61,43 @@ def load_vocab(extra: dict, override: str | None) -> Vocab:
     return Vocab.load(path)
 
 
+def check_sampling(args: argparse.Namespace) -> None:
+    """Refuse settings that cannot be right before any model is loaded."""
+    if args.n < 1:
+        raise CliError(f"-n must be a positive count, got {args.n}")
+    if args.max_len < 1:
+        raise CliError(f"--max-len must be a positive length, got {args.max_len}")
+    if not (math.isfinite(args.temperature) and args.temperature > 0):
+        raise CliError(f"--temperature must be a finite number > 0, got {args.temperature}")
+    for name in FEATURES:
+        value = getattr(args, name)
+        if value is not None and classify(name, value)[1] is not None:
+            raise CliError(f"--{name} {value} is outside the documented range of {name}, {describe(name)}")
+
+
+def check_in_training_range(extra: dict, names: list[str], given: dict[str, float]) -> None:
+    """A conditioning value the model never saw in training gives degenerate text: refuse it."""
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        flags = " ".join(f"--{n}" for n in unknown)
+        raise CliError(f"wordlm is conditioned on {names} only; drop {flags}")
+    low, high = extra.get("feature_train_range") or (None, None)
+    for name, value in given.items():
+        if low is None:
+            # A model saved before training ranges were kept: fall back to the documented range.
+            lo, hi, _ = FEATURE_RANGES[name]
+            lo, hi = lo if lo is not None else -math.inf, hi if hi is not None else math.inf
+            seen = f"the documented range {describe(name)}"
+        else:
+            at = names.index(name)
+            lo, hi = low[at], high[at]
+            seen = f"the range seen in training, [{lo:g}, {hi:g}]"
+        if not lo <= value <= hi:
+            raise CliError(f"--{name} {value:g} is outside {seen}")
+
+
 def sample(args: argparse.Namespace) -> list[str]:
+    check_sampling(args)
     generator = torch.Generator().manual_seed(args.seed)
     if args.model == "charlm-ngram":
         payload = torch.load(model_file(args.results, args.model), map_location="cpu", weights_only=True)
@@ -72,6 +110,7 @@ def sample(args: argparse.Namespace) -> list[str]:
     given = {name: getattr(args, name) for name in FEATURES if getattr(args, name) is not None}
     if args.model == "wordlm":
         scaler = FeatureScaler(**extra["features"])
+        check_in_training_range(extra, scaler.names, given)
         try:
             row = scaler.row(extra["feature_medians"], **given)
         except ValueError as err:

@@ -123,3 +123,72 @@ def test_unknown_source_and_empty_names_are_config_errors(tracks_csv):
         fetch_features(cfg("lastfm"), reviews([("x", "a", "t")]), None)
     with pytest.raises(ConfigError, match="features.names"):
         fetch_features(cfg("csv", tracks_csv, names=[]), reviews([("x", "a", "t")]), None)
+
+
+BAD_VALUES = [
+    # (energy cell, expected reason)
+    ("1.7", "out_of_range"),
+    ("-0.2", "out_of_range"),
+    ("high", "non_numeric"),
+    ("", "missing"),
+]
+
+
+@pytest.mark.parametrize(("cell", "reason"), BAD_VALUES)
+def test_csv_bad_value_is_dropped_and_counted_by_reason_and_feature(tmp_path, cell, reason):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        CSV_HEADER
+        + f"0,ID_A,Artist A,Album,Song A,80,0.66,{cell},0.70,99.3,pop\n"
+        + "1,ID_B,Artist B,Album,Song B,60,0.20,0.35,0.10,80.0,ambient\n",
+        encoding="utf-8",
+    )
+    frame, report = fetch_features(cfg("csv", path), reviews([("ID_A", "x", "y"), ("ID_B", "x", "z")]), None)
+    assert report["bad_values"] == {reason: {"energy": 1}}
+    assert report["bad_values_total"] == 1
+    assert math.isnan(frame.loc[frame["track_id"] == "ID_A", "energy"].iloc[0])
+    assert frame.loc[frame["track_id"] == "ID_B", "energy"].iloc[0] == pytest.approx(0.35)
+
+
+def test_tempo_must_be_positive_and_conflicting_rows_are_counted(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        CSV_HEADER
+        + "0,ID_A,Artist A,Album,Song A,80,0.66,0.5,0.70,0,pop\n"
+        + "1,ID_B,Artist B,Album,Song B,60,0.20,0.35,0.10,80.0,ambient\n"
+        + "2,ID_B,Artist B,Album,Song B,60,0.20,0.90,0.10,80.0,ambient\n"
+        + "3,ID_C,Artist C,Album,Song C,60,0.20,0.35,0.10,80.0,ambient\n"
+        + "4,ID_C,Artist C,Album,Song C,60,0.20,0.35,0.10,80.0,rock\n",
+        encoding="utf-8",
+    )
+    _, report = fetch_features(cfg("csv", path), reviews([("ID_A", "x", "y")]), None)
+    assert report["bad_values"] == {"out_of_range": {"tempo": 1}}
+    # ID_C repeats the same values (another genre), so only ID_B conflicts.
+    assert report["conflicting_tracks"] == 1
+
+
+def test_strict_values_names_file_row_and_column_in_one_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        CSV_HEADER
+        + "0,ID_A,Artist A,Album,Song A,80,0.66,0.5,0.70,99.3,pop\n"
+        + "1,ID_B,Artist B,Album,Song B,60,0.20,high,0.10,80.0,ambient\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        fetch_features({**cfg("csv", path), "strict_values": True}, reviews([("ID_A", "x", "y")]), None)
+    message = str(err.value)
+    assert "\n" not in message
+    assert f"{path}: row 3, column 'energy'" in message
+    assert "non numeric" in message and "[0, 1]" in message
+
+
+def test_synthetic_source_values_are_checked_too():
+    source = pd.DataFrame(
+        {"track_id": ["A", "B"], "artist": ["a", "b"], "title": ["s", "t"], "energy": [0.5, 1.5]}
+    )
+    frame, report = fetch_features(
+        cfg("synthetic", names=["energy"]), reviews([("A", "a", "s"), ("B", "b", "t")]), source
+    )
+    assert report["bad_values"] == {"out_of_range": {"energy": 1}}
+    assert list(frame["feature_source"]) == ["synthetic", "missing"]

@@ -296,3 +296,17 @@ def test_monitor_picks_the_best_epoch_by_an_epoch_end_metric(tmp_path):
     trainer.epoch_end = lambda epoch, model: {"score": scores[epoch]}
     result = trainer.fit()
     assert result.best_epoch == 2 and result.best_valid_loss == 0.9
+
+
+def test_unloadable_checkpoint_does_not_hand_over_its_run_id(tmp_path, caplog):
+    with pytest.raises(Interrupt):
+        build(tmp_path, hook=interrupt_in_epoch_3, tracker=FakeTracker("run-old")).fit()
+    assert build(tmp_path).resume_run_id() == "run-old"
+    # Passes the fingerprint, fails to load: the new run must be a fresh one, not "run-old".
+    trainer = build(tmp_path, hidden=8, hparams={"hidden": 16})
+    assert trainer.resume_run_id() is None
+    fresh = build(tmp_path / "fresh", hidden=8, hparams={"hidden": 16}).fit()
+    result = trainer.fit()
+    assert result.resumed_from_epoch is None
+    assert numbers(result.history) == numbers(fresh.history)
+    assert any("incompatible" in m for m in warnings_in(caplog))

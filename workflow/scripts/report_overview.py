@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from reviewgen.io import atomic_directory
 from reviewgen.reports.overview import write_charlm_comparison, write_history_plots, write_runs_report
 from reviewgen.stage import run_stage, stage_parser
 
@@ -23,7 +24,9 @@ def main() -> None:
     args = parser.parse_args()
 
     write_charlm_comparison(paths(args.charlm_metrics), paths(args.charlm_samples), Path(args.charlm_out))
-    write_history_plots(paths(args.histories), Path(args.plots_dir))
+    # Built aside and renamed, so a killed stage never leaves a directory that looks finished.
+    with atomic_directory(args.plots_dir) as plots_dir:
+        write_history_plots(paths(args.histories), plots_dir)
     write_runs_report(paths(args.metrics), Path(args.runs_csv), Path(args.runs_md))
 
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from reviewgen.config import stage_config
-from reviewgen.io import write_json
+from reviewgen.io import atomic_directory, write_json
 from reviewgen.reports.tense import write_tense_report
 from reviewgen.stage import run_stage, stage_parser
 
@@ -25,11 +25,13 @@ def main() -> None:
     parser.add_argument("--metrics-out", required=True)
     args = parser.parse_args()
     cfg = stage_config(args, ["tense_report"])
-    summary = write_tense_report(
-        by_variant(args.variants, args.models, "model"), by_variant(args.variants, args.histories, "history"),
-        by_variant(args.variants, args.metrics, "metrics"), Path(args.tense_dir), cfg["tense_report"],
-        Path(args.out_dir),
-    )
+    # Built aside and renamed, so a killed stage never leaves a directory that looks finished.
+    with atomic_directory(args.out_dir) as out_dir:
+        summary = write_tense_report(
+            by_variant(args.variants, args.models, "model"), by_variant(args.variants, args.histories, "history"),
+            by_variant(args.variants, args.metrics, "metrics"), Path(args.tense_dir), cfg["tense_report"],
+            out_dir,
+        )
     write_json(args.metrics_out, summary)
 
 

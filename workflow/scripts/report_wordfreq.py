@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from reviewgen.config import stage_config
+from reviewgen.io import atomic_directory
 from reviewgen.reports.wordfreq import write_wordfreq_report
 from reviewgen.stage import run_stage, stage_parser
 
@@ -16,8 +17,10 @@ def main() -> None:
     parser.add_argument("--metrics-out", required=True)
     args = parser.parse_args()
     cfg = stage_config(args, ["wordfreq"])
-    write_wordfreq_report(Path(args.model), Path(args.vocab), Path(args.truth), cfg["wordfreq"],
-                          Path(args.out_dir), Path(args.metrics_out))
+    # Built aside and renamed, so a killed stage never leaves a directory that looks finished.
+    with atomic_directory(args.out_dir) as out_dir:
+        write_wordfreq_report(Path(args.model), Path(args.vocab), Path(args.truth), cfg["wordfreq"],
+                              out_dir, Path(args.metrics_out))
 
 
 if __name__ == "__main__":

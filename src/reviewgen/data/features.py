@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from reviewgen.config import ConfigError, get
+from reviewgen.data.feature_ranges import check_values, count_conflicts, report_block
 from reviewgen.data.join import name_key, present_id
 from reviewgen.io import get_logger
 
@@ -100,18 +101,31 @@ def match_table(
     return out, counts
 
 
-def _synthetic_catalogue(source_features: pd.DataFrame, names: list[str]) -> Catalogue:
+def _checked(
+    table: pd.DataFrame, names: list[str], where: str, strict: bool, first_row: int
+) -> tuple[pd.DataFrame, Counter, int]:
+    """``table`` with its bad values dropped, their counts, and how many tracks have conflicting rows."""
+    table, bad = check_values(table, names, where, strict, first_row)
+    return table, bad, count_conflicts(table, names)
+
+
+def _synthetic_catalogue(
+    source_features: pd.DataFrame, names: list[str], strict: bool
+) -> tuple[Catalogue, Counter, int]:
     absent = [c for c in ["track_id", "artist", "title", *names] if c not in source_features.columns]
     if absent:
         raise ConfigError(
             f"features.source: synthetic uses the features the review source carries; it has no {absent}: "
             "map them in reviews.feature_columns or use features.source: csv"
         )
-    artists = [[a] for a in source_features["artist"]]
-    return make_catalogue(source_features, names, artists, source_features["title"])
+    table, bad, conflicts = _checked(
+        source_features.reset_index(drop=True), names, "synthetic review source", strict, 1
+    )
+    artists = [[a] for a in table["artist"]]
+    return make_catalogue(table, names, artists, table["title"]), bad, conflicts
 
 
-def _csv_catalogue(path_value: str, names: list[str]) -> Catalogue:
+def _csv_catalogue(path_value: str, names: list[str], strict: bool) -> tuple[Catalogue, Counter, int]:
     path = Path(path_value)
     if not path.is_file():
         raise ConfigError(f"features.csv_path: file {path} not found")
@@ -124,10 +138,34 @@ def _csv_catalogue(path_value: str, names: list[str]) -> Catalogue:
     for name in names:
         if name not in header:
             raise ConfigError(f"features.names: '{name}' is not a column of {path}")
-    table = pd.read_csv(path, usecols=[CSV_ID, CSV_ARTISTS, CSV_TITLE, *names], dtype={CSV_ID: str})
+    # Features read as text, so a cell such as 'high' is counted as non-numeric rather than guessed at.
+    table = pd.read_csv(path, usecols=[CSV_ID, CSV_ARTISTS, CSV_TITLE, *names], dtype=str, keep_default_na=False)
+    table[CSV_ID] = table[CSV_ID].replace("", None)
+    # Row 1 of the file is its header, so the first data row is row 2.
+    table, bad, conflicts = _checked(table, names, str(path), strict, 2)
     artists = [a.split(";") if isinstance(a, str) else [] for a in table[CSV_ARTISTS]]
     log.info("read %d rows from %s", len(table), path)
-    return make_catalogue(table, names, artists, table[CSV_TITLE])
+    return make_catalogue(table, names, artists, table[CSV_TITLE]), bad, conflicts
+
+
+def _check_spotify(
+    rows: list[dict], names: list[str], where: str, strict: bool, counts: Counter
+) -> tuple[list[dict], Counter, Counter]:
+    """Spotify's answers through the same range check; a track with a dropped value becomes missing."""
+    if not rows:
+        return rows, Counter(), counts
+    # Only answered tracks are checked: an unmatched track is already counted as missing.
+    answered = [r for r in rows if r["feature_source"] != "missing"]
+    if not answered:
+        return rows, Counter(), counts
+    checked, bad = check_values(pd.DataFrame(answered), names, f"spotify cache {where}", strict, 1)
+    fixed = iter(checked.to_dict("records"))
+    out = [next(fixed) if r["feature_source"] != "missing" else r for r in rows]
+    for after in out:
+        if after["feature_source"] != "missing" and any(math.isnan(after[n]) for n in names):
+            # Match counts stay as Spotify answered; per_source and bad_values show the drop.
+            after["feature_source"] = "missing"
+    return out, bad, counts
 
 
 def _feature_names(cfg: dict) -> list[str]:
@@ -147,12 +185,16 @@ def fetch_features(
     """
     source = get(cfg, "source", str, "features", choices=SOURCES)
     names = _feature_names(cfg)
+    strict = get(cfg, "strict_values", bool, "features", default=False)
     tracks, unnamed = distinct_tracks(reviews)
     extra: dict = {}
+    bad: Counter = Counter()
+    conflicts = 0
     if source == "synthetic":
-        rows, counts = match_table(tracks, _synthetic_catalogue(source_features, names), names, "synthetic")
+        catalogue, bad, conflicts = _synthetic_catalogue(source_features, names, strict)
+        rows, counts = match_table(tracks, catalogue, names, "synthetic")
     elif source == "csv":
-        catalogue = _csv_catalogue(get(cfg, "csv_path", str, "features"), names)
+        catalogue, bad, conflicts = _csv_catalogue(get(cfg, "csv_path", str, "features"), names, strict)
         rows, counts = match_table(tracks, catalogue, names, "csv")
     else:
         # Imported here so the synthetic and csv sources work without touching the network client.
@@ -160,6 +202,7 @@ def fetch_features(
 
         spotify_cfg = get(cfg, "spotify", dict, "features")
         rows, counts, extra = fetch_spotify(spotify_cfg, tracks, names)
+        rows, bad, counts = _check_spotify(rows, names, str(spotify_cfg.get("cache")), strict, counts)
 
     columns = ["track_id", "artist", "title", *names, "feature_source"]
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
@@ -173,6 +216,7 @@ def fetch_features(
         "matched_by_artist_title": counts["matched_by_name"],
         "missing": counts["missing"],
         "per_source": {k: int(v) for k, v in frame["feature_source"].value_counts().sort_index().items()},
+        **report_block(bad, conflicts),
         **extra,
     }
     log.info(

@@ -129,7 +129,11 @@ def train_wordlm(cfg: dict[str, Any], sentences: Path, vocab_path: Path, outputs
             "conditioning_gain": test_ppl["shuffled"] - test_ppl["true"], "device": str(trainer.device),
         }
         extra = {"vocab": str(vocab_path), "features": scaler.to_json(),
-                 "feature_medians": np.median(splits["train"].features, axis=0).tolist(), "metrics": metrics}
+                 "feature_medians": np.median(splits["train"].features, axis=0).tolist(),
+                 # The CLI refuses conditioning values outside what training saw.
+                 "feature_train_range": [np.min(splits["train"].features, axis=0).tolist(),
+                                         np.max(splits["train"].features, axis=0).tolist()],
+                 "metrics": metrics}
         save_model(outputs.model, "wordlm", hparams, model, extra=extra)
         samples = sample_text(model, vocab, scaler, extra["feature_medians"], section["sampling"], config.seed)
         finish_stage(run, outputs, metrics=metrics, history=result.history, samples=samples)

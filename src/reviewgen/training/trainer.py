@@ -186,7 +186,23 @@ class Trainer:
         """The tracker run id stored in a resumable checkpoint, so the stage can continue that run."""
         if self._pending is _UNREAD:
             self._pending = checkpoint.load(self.checkpoint_path, self.fingerprint)
+            if self._pending is not None and not self._restorable(self._pending):
+                # A checkpoint that cannot be loaded starts a fresh run: its old run id must not be
+                # continued, or the new run's metrics would be appended to the abandoned one.
+                self._pending = None
         return None if self._pending is None else self._pending.get("run_id")
+
+    def _restorable(self, payload: dict[str, Any]) -> bool:
+        """Whether ``payload`` restores cleanly; the trainer is left as it was either way."""
+        initial = copy.deepcopy(self._payload())
+        try:
+            self._restore(payload)
+        except Exception as err:  # any mismatch means "start again", never a crash
+            checkpoint.warn_unusable(self.checkpoint_path, f"incompatible ({checkpoint.one_line(err)})")
+            return False
+        finally:
+            self._restore(initial)
+        return True
 
     def _payload(self) -> dict[str, Any]:
         return {
