@@ -231,3 +231,14 @@ def test_same_corpus_in_every_process_whatever_the_hash_seed():
         proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         digests.add(proc.stdout.strip())
     assert len(digests) == 1
+
+
+def test_truth_records_the_planted_probability_as_numbers():
+    import numpy as np
+
+    from reviewgen.data.synthetic_phrases import p_high
+    from reviewgen.evaluation.conditioning import p_high as p_high_from_truth
+
+    params = generate_corpus(5, 1).truth["mechanism"]["p_high_params"]
+    values = np.linspace(0.0, 1.0, 11)
+    assert p_high_from_truth(values, params) == pytest.approx([p_high(v) for v in values])

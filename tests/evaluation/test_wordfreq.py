@@ -202,3 +202,14 @@ def test_word_cloud_of_no_words_still_writes_a_png(tmp_path):
     word_cloud_png(count_words([]), tmp_path / "empty.png", "nothing")
     with Image.open(tmp_path / "empty.png") as image:
         assert image.format == "PNG"
+
+
+def test_separating_words_lead_with_the_words_one_side_uses_more_not_the_common_ones():
+    from reviewgen.evaluation.wordfreq import separating_words_markdown
+
+    high = count_words(["the"] * 50 + ["loud"] * 12 + ["fast"] * 6)
+    low = count_words(["the"] * 50 + ["soft"] * 12 + ["fast"] * 6)
+    table = separating_words_markdown(compare_counts(high, low), top=1)
+    rows = [line for line in table.splitlines() if line.startswith("| 1")]
+    assert len(rows) == 1 and "loud" in rows[0] and "soft" in rows[0] and "the" not in rows[0]
+    assert "12/0" in rows[0] and "0/12" in rows[0]

@@ -79,3 +79,18 @@ def test_condition_output_adds_a_feature_dependent_bias_to_every_logit():
     low_plain, _ = model(tokens, torch.tensor([[0.0, 0.0]]))
     high_plain, _ = model(tokens, torch.tensor([[1.0, 0.0]]))
     assert torch.allclose(lstm_only, high_plain - low_plain, atol=1e-6)
+
+
+def test_output_only_conditioning_keeps_the_features_out_of_the_lstm():
+    model = ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=8, condition_output=True,
+                              condition_input=False).eval()
+    assert model.lstm.input_size == 8
+    tokens = torch.randint(3, V, (2, 5))
+    with torch.no_grad():
+        model.feature_out.weight.fill_(1.0)
+        low, _ = model(tokens, torch.zeros(2, 1))
+        high, _ = model(tokens, torch.full((2, 1), 2.0))
+    # The features only shift every logit by weight * feature, identically at every step.
+    assert torch.allclose(high - low, torch.full_like(high, 2.0))
+    with pytest.raises(ValueError, match="somewhere"):
+        ConditionedWordLM(V, n_features=1, condition_output=False, condition_input=False)

@@ -87,6 +87,7 @@ rule train_wordlm:
         code=[
             "src/reviewgen/experiments/wordlm.py",
             "src/reviewgen/experiments/lm_data.py",
+            "src/reviewgen/evaluation/conditioning.py",
             "src/reviewgen/data/scaling.py",
             "src/reviewgen/models/ngram.py",
             "src/reviewgen/models/wordlm.py",
@@ -94,6 +95,7 @@ rule train_wordlm:
         ],
         sentences="data/processed/sentences.parquet",
         vocab="data/processed/vocab_words.json",
+        truth="data/raw/synthetic_truth.json",
     output:
         model="results/models/wordlm.pt",
         metrics="results/metrics/wordlm.json",
@@ -109,7 +111,7 @@ rule train_wordlm:
         **TRAIN_RESOURCES,
     shell:
         "python {input.script} --config-json {params.config:q}"
-        " --sentences {input.sentences} --vocab {input.vocab}"
+        " --sentences {input.sentences} --vocab {input.vocab} --truth {input.truth}"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
         " --checkpoint {params.checkpoint}"

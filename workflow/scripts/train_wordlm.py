@@ -12,10 +12,11 @@ def main() -> None:
     parser = stage_parser(__doc__)
     parser.add_argument("--sentences", required=True)
     parser.add_argument("--vocab", required=True)
+    parser.add_argument("--truth", required=True)
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["wordlm", "runtime"])
-    train_wordlm(cfg, Path(args.sentences), Path(args.vocab), StageOutputs.from_args(args))
+    train_wordlm(cfg, Path(args.sentences), Path(args.vocab), Path(args.truth), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

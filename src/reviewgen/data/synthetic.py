@@ -18,7 +18,7 @@ import pandas as pd
 
 from reviewgen.data.synthetic_grammar import MAX_WORDS, MIN_WORDS, write_review
 from reviewgen.data.synthetic_lexicon import NEUTRAL, PLANTED
-from reviewgen.data.synthetic_phrases import FLOOR, SLOPE, SLOT_SHARES
+from reviewgen.data.synthetic_phrases import CENTER, FLOOR, SLOPE, SLOT_SHARES
 from reviewgen.data.synthetic_world import build_world
 
 FEATURES = ("energy", "valence", "danceability", "tempo")
@@ -83,7 +83,9 @@ def truth(seed: int, n_reviews: int, n_tracks: int) -> dict[str, Any]:
         "words": words,
         "mechanism": {
             "slot_shares": dict(SLOT_SHARES),
-            "p_high": f"{FLOOR} + {1 - 2 * FLOOR:g} * sigmoid({SLOPE} * (feature - 0.5))",
+            "p_high": f"{FLOOR} + {1 - 2 * FLOOR:g} * sigmoid({SLOPE} * (feature - {CENTER}))",
+            # The same formula as numbers, so a reader can compute how much a feature can tell.
+            "p_high_params": {"floor": FLOOR, "slope": SLOPE, "center": CENTER},
             "note": "each descriptor slot goes to the energy groups, the valence groups or the neutral words "
                     "with slot_shares; within a feature it picks the _high group with probability p_high, "
                     "else the _low group. danceability and tempo have no planted words; some sentences "

@@ -28,6 +28,7 @@ SLOT_SHARES = {"energy": 0.4, "valence": 0.4, "neutral": 0.2}
 # and 0.86 at 1, so the effect is strong, yet the floor keeps every planted word in use at both extremes.
 SLOPE = 6.0
 FLOOR = 0.1
+CENTER = 0.5
 # Within a group: mostly adjectives, which have the most slots; mass nouns and adverbs have their own.
 _KINDS = ("adjectives", "nouns", "adverbs")
 
@@ -40,7 +41,7 @@ def sigmoid(x: float) -> float:
 
 def p_high(feature: float) -> float:
     """Probability that a slot of a feature's groups takes the _high group rather than the _low one."""
-    return FLOOR + (1.0 - 2.0 * FLOOR) * sigmoid(SLOPE * (feature - 0.5))
+    return FLOOR + (1.0 - 2.0 * FLOOR) * sigmoid(SLOPE * (feature - CENTER))
 
 
 @cache

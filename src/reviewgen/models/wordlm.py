@@ -20,6 +20,9 @@ class ConditionedWordLM(nn.Module):
     parameters and usually lower perplexity, but it needs ``hidden == emb_dim``.
     ``condition_output`` also adds a learned, feature-dependent bias to every word's logit: a direct path
     from "energy" to word choice, which the LSTM otherwise has to learn to carry through its state.
+    ``condition_input`` False keeps the features out of the LSTM, leaving only that bias: a linear effect
+    per word cannot memorise a track's exact feature value as an id for its names and titles, which fits
+    the training tracks and costs on new ones.
     """
 
     def __init__(
@@ -32,15 +35,20 @@ class ConditionedWordLM(nn.Module):
         dropout: float = 0.0,
         tie_weights: bool = False,
         condition_output: bool = False,
+        condition_input: bool = True,
     ):
         super().__init__()
         if tie_weights and hidden != emb_dim:
             raise ValueError(f"tie_weights needs hidden == emb_dim, got hidden={hidden}, emb_dim={emb_dim}")
+        if not (condition_input or condition_output):
+            raise ValueError("the features must enter somewhere: condition_input or condition_output")
         self.n_features = n_features
+        self.condition_input = condition_input
         self.embed = nn.Embedding(vocab_size, emb_dim, padding_idx=PAD_ID)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(
-            emb_dim + n_features, hidden, layers, dropout=dropout if layers > 1 else 0.0, batch_first=True
+            emb_dim + (n_features if condition_input else 0), hidden, layers,
+            dropout=dropout if layers > 1 else 0.0, batch_first=True,
         )
         self.out = nn.Linear(hidden, vocab_size)
         if tie_weights:
@@ -56,7 +64,8 @@ class ConditionedWordLM(nn.Module):
             )
         words = self.dropout(self.embed(tokens))
         condition = features.to(words.dtype)[:, None, :].expand(-1, tokens.shape[1], -1)
-        outputs, hidden = self.lstm(torch.cat([words, condition], dim=-1), hidden)
+        lstm_in = torch.cat([words, condition], dim=-1) if self.condition_input else words
+        outputs, hidden = self.lstm(lstm_in, hidden)
         logits = self.out(self.dropout(outputs))
         if self.feature_out is not None:
             logits = logits + self.feature_out(condition)

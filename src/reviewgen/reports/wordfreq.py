@@ -22,6 +22,7 @@ from reviewgen.evaluation.wordfreq import (
     count_words,
     recovery_scores,
     sample_words,
+    separating_words_markdown,
     word_cloud_png,
     wordfreq_summary_markdown,
 )
@@ -32,7 +33,8 @@ log = get_logger("reports.wordfreq")
 
 
 def report_feature(model, vocab: Vocab, scaler: FeatureScaler, medians: list[float], feature: str,
-                   cfg: dict[str, Any], truth: dict, out_dir: Path) -> dict[str, Any]:
+                   cfg: dict[str, Any], truth: dict, out_dir: Path,
+                   lm_metrics: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write one feature's tables, clouds and summary under ``out_dir``; return its recovery scores."""
     where = "wordfreq"
     n_words = get(cfg, "n_words", int, where, minimum=1)
@@ -57,6 +59,9 @@ def report_feature(model, vocab: Vocab, scaler: FeatureScaler, medians: list[flo
     summary = [f"# Words at high vs low {feature}", "",
                f"{n_words} sampled tokens per side; after removing stopwords, punctuation and numbers "
                f"{kept['high']} (high) and {kept['low']} (low) content words remain.", "",
+               f"## Words that most separate high from low {feature} (log-odds z-score)", "",
+               separating_words_markdown(comparison, top=top, feature=feature), "",
+               "## Most frequent words per side", "",
                wordfreq_summary_markdown(counts["high"], counts["low"], top=top, feature=feature)]
     scores: dict[str, Any] = {"content_words_high": kept["high"], "content_words_low": kept["low"]}
     if truth.get("words"):
@@ -66,8 +71,27 @@ def report_feature(model, vocab: Vocab, scaler: FeatureScaler, medians: list[flo
                     f"- Spearman (affinity vs score): {scores['spearman']}",
                     f"- planted high-{feature} words among the top {recovery_top}: {scores['top_share']} "
                     f"(chance: {scores['baseline_share']:.3f})"]
+    summary += conditioning_lines(lm_metrics or {})
     write_text(out_dir / "summary.md", "\n".join(summary) + "\n")
     return scores
+
+
+def conditioning_lines(lm_metrics: dict[str, Any]) -> list[str]:
+    """What the features are worth to the LM on test, from its training metrics (none if not measured)."""
+    if "test_perplexity_marginal" not in lm_metrics:
+        return []
+    lines = ["", "## What the features tell the word LM (test split)", "",
+             f"- perplexity with the true features: {lm_metrics['test_perplexity']:.4f}; marginal over "
+             f"{lm_metrics['marginal_draws']} training draws: {lm_metrics['test_perplexity_marginal']:.4f}; "
+             f"constant: {lm_metrics['test_perplexity_constant']:.4f}; "
+             f"shuffled: {lm_metrics['test_perplexity_shuffled']:.4f}",
+             f"- gain over the marginal: {lm_metrics['conditioning_gain_nats']:.5f} nats per token"]
+    if lm_metrics.get("conditioning_oracle_nats") is not None:
+        captured = lm_metrics.get("conditioning_captured")
+        lines.append(f"- oracle gain (the generator's planted probabilities): "
+                     f"{lm_metrics['conditioning_oracle_nats']:.5f} nats per token; captured: "
+                     + ("n/a" if captured is None else f"{captured:.3f}"))
+    return lines
 
 
 def write_wordfreq_report(model_path: Path, vocab_path: Path, truth_path: Path, cfg: dict[str, Any],
@@ -85,7 +109,7 @@ def write_wordfreq_report(model_path: Path, vocab_path: Path, truth_path: Path, 
         # The first feature's files sit at the top of out_dir, the others in a folder named after them.
         target = out_dir if index == 0 else out_dir / feature
         metrics[feature] = report_feature(model, vocab, scaler, extra["feature_medians"], feature, cfg, truth,
-                                          target)
+                                          target, extra.get("metrics", {}))
         log.info("%s: %s", feature, metrics[feature])
     write_json(metrics_path, metrics)
     return metrics
