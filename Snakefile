@@ -2,6 +2,8 @@
 #   snakemake --cores 2                       # local
 #   snakemake --configfile params/full.yaml   # research scale on top of params.yaml
 configfile: "params.yaml"
+from snakemake.utils import validate
+validate(config, "workflow/schemas/params.schema.yaml")
 
 
 report: "workflow/report/workflow.rst"

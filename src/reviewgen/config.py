@@ -13,9 +13,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 _MISSING = object()
+# The schema Snakemake validates the config against (Snakefile); DVC runs check the same file here.
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "params.schema.yaml"
 
 
 class ConfigError(ValueError):
@@ -78,10 +81,65 @@ def stage_config(args: argparse.Namespace, sections: Sequence[str]) -> dict[str,
     if args.config_json:
         cfg = select(_json(args.config_json, "--config-json"), sections, origin="--config-json")
     else:
-        cfg = select(load_params(args.params), sections, origin=str(args.params))
+        params = load_params(args.params)
+        validate_params(params, origin=str(args.params))
+        cfg = select(params, sections, origin=str(args.params))
     if getattr(args, "override", None):
         cfg[sections[0]] = apply_overrides(cfg[sections[0]], _json(args.override, "--override"), sections[0])
+        validate_section(sections[0], cfg[sections[0]], origin="--override")
     return cfg
+
+
+def load_schema() -> dict[str, Any]:
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _message(err: jsonschema.ValidationError, origin: str, prefix: Sequence[str] = ()) -> str:
+    """One line naming the dotted key path of the first schema violation."""
+    path = [*prefix, *(str(p) for p in err.absolute_path)]
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = set(err.schema.get("properties", {}))
+        extra = sorted(k for k in err.instance if k not in known)
+        if extra:
+            return f"{origin}: unknown key '{'.'.join([*path, str(extra[0])])}' (a typo? see {SCHEMA_PATH.name})"
+    where = ".".join(path) or "(top level)"
+    return f"{origin}: '{where}': {err.message}"
+
+
+def _first_error(schema: dict[str, Any], instance: Any) -> jsonschema.ValidationError | None:
+    validator_cls = jsonschema.validators.validator_for(schema)
+    errors = sorted(validator_cls(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    return errors[0] if errors else None
+
+
+def validate_params(params: dict[str, Any], origin: str = "params.yaml") -> None:
+    """Raise ConfigError unless ``params`` (a whole params file) fits the schema, sweep grids included."""
+    schema = load_schema()
+    err = _first_error(schema, params)
+    if err is not None:
+        raise ConfigError(_message(err, origin))
+    # A sweep grid point is a section with overrides laid on: each one must be a valid section too.
+    for name, sweep in (params.get("sweeps") or {}).items():
+        stage = sweep["stage"]
+        for dotted, values in sweep["grid"].items():
+            for value in values:
+                try:
+                    section = apply_overrides(params.get(stage, {}), {dotted: value}, stage)
+                except ConfigError as bad:
+                    raise ConfigError(f"{origin}: sweeps.{name}.grid: {bad}") from None
+                validate_section(stage, section, origin=f"{origin} (sweeps.{name}.grid)", schema=schema)
+
+
+def validate_section(name: str, section: Any, origin: str, schema: dict[str, Any] | None = None) -> None:
+    """Check one top-level section against its part of the schema (a dotted name is not checked here:
+    the whole file it came from was)."""
+    schema = schema or load_schema()
+    sub = schema["properties"].get(name)
+    if sub is None:
+        return
+    err = _first_error({**sub, "definitions": schema["definitions"]}, section)
+    if err is not None:
+        raise ConfigError(_message(err, origin, prefix=(name,)))
 
 
 def _json(text: str, option: str) -> Any:
