@@ -103,3 +103,18 @@ def test_a_dvc_stage_script_stops_on_a_typo(tmp_path):
     )
     assert proc.returncode != 0
     assert "vocab.char_min_frq" in proc.stderr
+
+
+@pytest.mark.parametrize(("key", "variable"), [
+    ("client_secret", "SPOTIPY_CLIENT_SECRET"),
+    ("clientId", "SPOTIPY_CLIENT_ID"),
+    ("token", "MLFLOW_TRACKING_TOKEN"),
+])
+def test_a_secret_in_params_is_refused_naming_its_environment_variable(key, variable):
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    params["features"]["spotify"][key] = "hunter2"
+    with pytest.raises(ConfigError) as err:
+        validate_params(params)
+    message = str(err.value)
+    assert f"features.spotify.{key}" in message and variable in message and "hunter2" not in message
+    assert "\n" not in message

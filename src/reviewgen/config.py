@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from reviewgen.secrets import environment_variable_for, is_secret_key
+
 _MISSING = object()
 # The schema Snakemake validates the config against (Snakefile); DVC runs check the same file here.
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "params.schema.yaml"
@@ -114,6 +116,11 @@ def _first_error(schema: dict[str, Any], instance: Any) -> jsonschema.Validation
 
 def validate_params(params: dict[str, Any], origin: str = "params.yaml") -> None:
     """Raise ConfigError unless ``params`` (a whole params file) fits the schema, sweep grids included."""
+    for dotted in _dotted_keys(params):
+        if is_secret_key(dotted):
+            raise ConfigError(
+                f"{origin}: '{dotted}' looks like a secret; params are copied into dvc.lock and MLflow, so set "
+                f"{environment_variable_for(dotted)} in the environment instead")
     schema = load_schema()
     err = _first_error(schema, params)
     if err is not None:
@@ -128,6 +135,14 @@ def validate_params(params: dict[str, Any], origin: str = "params.yaml") -> None
                 except ConfigError as bad:
                     raise ConfigError(f"{origin}: sweeps.{name}.grid: {bad}") from None
                 validate_section(stage, section, origin=f"{origin} (sweeps.{name}.grid)", schema=schema)
+
+
+def _dotted_keys(node: Any, prefix: str = "") -> Iterable[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            dotted = f"{prefix}{key}"
+            yield dotted
+            yield from _dotted_keys(value, f"{dotted}.")
 
 
 def validate_section(name: str, section: Any, origin: str, schema: dict[str, Any] | None = None) -> None:

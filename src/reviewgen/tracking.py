@@ -32,17 +32,12 @@ from mlflow.exceptions import MlflowException
 
 from reviewgen.config import ConfigError
 from reviewgen.io import get_logger
+from reviewgen.secrets import is_secret_key
 
 log = get_logger("tracking")
 
 T = TypeVar("T")
 
-# A key part is secret when one of its words is one of these, or it ends in "token": `client_secret`,
-# `clientSecret`, `SPOTIPY_CLIENT_ID`, `hf_token` match; `max_tokens`, `tokenizer`, `min_token_freq` do not.
-_SECRET_WORDS = r"secret|password|passwd|credentials?|api_?key|apikey|client_id|access_key|private_key"
-_SECRET = re.compile(rf"(^|_)({_SECRET_WORDS})(_|$)|(^|_)token$")
-# Special-token names are vocabulary settings, not credentials.
-_SPECIAL_TOKEN = re.compile(r"^(unk|pad|bos|eos|sos|sep|cls|mask|start|end)_token$")
 # Substrings of errors worth retrying: SQLite lock contention and flaky connections to a server.
 _TRANSIENT = ("locked", "busy", "deadlock", "timed out", "timeout", "connection", "temporarily unavailable")
 _RETRIES = 8
@@ -74,15 +69,6 @@ def _project_root(repo_root: Path) -> Path:
     if dvc_root and root.is_relative_to(Path(dvc_root).resolve()):
         return Path(dvc_root).resolve()
     return root
-
-
-def is_secret_key(key: str) -> bool:
-    """Whether a param/env name looks like it holds a credential (case-insensitive, camelCase aware)."""
-    for part in re.split(r"[./]+", key):
-        word = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", part).lower().replace("-", "_").replace(" ", "_")
-        if _SECRET.search(word) and not _SPECIAL_TOKEN.match(word):
-            return True
-    return False
 
 
 def _secret_values() -> list[str]:
