@@ -6,7 +6,9 @@ CHARLM_ARCHS = config["charlm"]["archs"]
 TENSE_VARIANTS = list(config["tense_variants"])
 # Per-job requests for a cluster. `gpu` maps to sbatch --gpus; partitions come from the profile, and a
 # CPU-only cluster sets gpu: 0 there (see slurm/config.yaml). Locally these only bound parallelism.
-TRAIN_RESOURCES = dict(gpu=1, mem_mb=4000, runtime=120)
+# The runtime (minutes) grows with the attempt: a job retried after hitting its time limit (the
+# profile's `retries`) gets more time, and resumes from its checkpoint instead of starting over.
+TRAIN_RESOURCES = dict(gpu=1, mem_mb=4000, runtime=lambda wildcards, attempt: 120 * attempt)
 
 
 wildcard_constraints:
