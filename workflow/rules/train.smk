@@ -33,6 +33,8 @@ rule train_ngram:
         metrics="results/metrics/charlm-ngram.json",
         history="results/histories/charlm-ngram.csv",
         samples="results/samples/charlm-ngram.txt",
+    log:
+        "logs/train_ngram.log",
     benchmark:
         "results/benchmarks/jobs/train_ngram.tsv"
     params:
@@ -45,7 +47,7 @@ rule train_ngram:
         "python {input.script} --config-json {params.config:q}"
         " --sentences {input.sentences} --vocab {input.vocab}"
         " --model-out {output.model} --metrics-out {output.metrics}"
-        " --history-out {output.history} --samples-out {output.samples}"
+        " --history-out {output.history} --samples-out {output.samples} --log-file {log}"
 
 
 rule train_charlm:
@@ -65,6 +67,8 @@ rule train_charlm:
         metrics="results/metrics/charlm-{arch}.json",
         history="results/histories/charlm-{arch}.csv",
         samples="results/samples/charlm-{arch}.txt",
+    log:
+        "logs/train_charlm@{arch}.log",
     benchmark:
         "results/benchmarks/jobs/train_charlm-{arch}.tsv"
     params:
@@ -80,7 +84,7 @@ rule train_charlm:
         " --sentences {input.sentences} --vocab {input.vocab}"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
 
 
 rule train_wordlm:
@@ -101,6 +105,8 @@ rule train_wordlm:
         metrics="results/metrics/wordlm.json",
         history="results/histories/wordlm.csv",
         samples="results/samples/wordlm.txt",
+    log:
+        "logs/train_wordlm.log",
     benchmark:
         "results/benchmarks/jobs/train_wordlm.tsv"
     params:
@@ -114,7 +120,7 @@ rule train_wordlm:
         " --sentences {input.sentences} --vocab {input.vocab}"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
 
 
 rule train_sentence_vae:
@@ -136,6 +142,8 @@ rule train_sentence_vae:
         metrics="results/metrics/sentence_vae.json",
         history="results/histories/sentence_vae.csv",
         samples="results/samples/sentence_vae.txt",
+    log:
+        "logs/train_sentence_vae.log",
     benchmark:
         "results/benchmarks/jobs/train_sentence_vae.tsv"
     params:
@@ -149,7 +157,7 @@ rule train_sentence_vae:
         " --sentences {input.sentences} --vocab {input.vocab}"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
 
 
 rule train_tense_cvae:
@@ -175,6 +183,8 @@ rule train_tense_cvae:
         metrics="results/metrics/tense_cvae-{variant}.json",
         history="results/histories/tense_cvae-{variant}.csv",
         samples="results/samples/tense_cvae-{variant}.txt",
+    log:
+        "logs/train_tense_cvae@{variant}.log",
     benchmark:
         "results/benchmarks/jobs/train_tense_cvae-{variant}.tsv"
     params:
@@ -188,4 +198,4 @@ rule train_tense_cvae:
         " --tense-dir data/processed/tense"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
