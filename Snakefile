@@ -1,6 +1,12 @@
 # reviewgen for Snakemake: the same stages as dvc.yaml, reading the same params.yaml.
 #   snakemake --cores 2                       # local
 #   snakemake --configfile params/full.yaml   # research scale on top of params.yaml
+from snakemake.utils import min_version
+
+
+min_version("9.0")
+
+
 configfile: "params.yaml"
 from snakemake.utils import validate
 validate(config, "workflow/schemas/params.schema.yaml")

@@ -8,16 +8,32 @@ and exit status 2, so a user sees what to fix instead of a traceback; real bugs 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from reviewgen.config import add_config_arguments
 from reviewgen.io import get_logger
 
 
+def log_to_file(path: str) -> str:
+    """Also write the stage's log lines to ``path`` (the rule's ``log:`` file), appending, so a retried
+    job keeps the log of the attempt that died. Progress bars go to the terminal only: they are not
+    log records."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # DVC, unlike Snakemake, does not create it
+    get_logger("stage")  # set up the stderr handler first, so the terminal keeps the lines too
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    logging.getLogger("reviewgen").addHandler(handler)
+    return path
+
+
 def stage_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     add_config_arguments(parser)
+    # parsed by a type callable, so every stage logs to the file without code of its own
+    parser.add_argument("--log-file", type=log_to_file, help="append the stage's log lines to this file")
     return parser
 
 

@@ -30,12 +30,14 @@ rule fetch_reviews:
         source_features="data/raw/source_features.csv",
         truth="data/raw/synthetic_truth.json",
         report="data/raw/reviews_report.json",
+    log:
+        "logs/fetch_reviews.log",
     params:
         config=stage_config("reviews"),
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --reviews-out {output.reviews} --source-features-out {output.source_features}"
-        " --truth-out {output.truth} --report-out {output.report}"
+        " --truth-out {output.truth} --report-out {output.report} --log-file {log}"
 
 
 rule fetch_features:
@@ -51,12 +53,14 @@ rule fetch_features:
     output:
         features="data/raw/features.csv",
         report="data/raw/features_report.json",
+    log:
+        "logs/fetch_features.log",
     params:
         config=stage_config("features"),
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --reviews {input.reviews} --source-features {input.source_features}"
-        " --features-out {output.features} --report-out {output.report}"
+        " --features-out {output.features} --report-out {output.report} --log-file {log}"
 
 
 rule join:
@@ -68,12 +72,14 @@ rule join:
     output:
         reviews="data/interim/reviews.parquet",
         report="data/interim/join_report.json",
+    log:
+        "logs/join.log",
     params:
         config=stage_config("join"),
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --reviews {input.reviews} --features {input.features}"
-        " --reviews-out {output.reviews} --report-out {output.report}"
+        " --reviews-out {output.reviews} --report-out {output.report} --log-file {log}"
 
 
 rule split_sentences:
@@ -84,12 +90,14 @@ rule split_sentences:
     output:
         sentences="data/processed/sentences.parquet",
         report="data/processed/sentences_report.json",
+    log:
+        "logs/split_sentences.log",
     params:
         config=stage_config("sentences"),
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --reviews {input.reviews}"
-        " --sentences-out {output.sentences} --report-out {output.report}"
+        " --sentences-out {output.sentences} --report-out {output.report} --log-file {log}"
 
 
 rule build_vocab:
@@ -101,12 +109,14 @@ rule build_vocab:
         words="data/processed/vocab_words.json",
         chars="data/processed/vocab_chars.json",
         report="data/processed/vocab_report.json",
+    log:
+        "logs/build_vocab.log",
     params:
         config=stage_config("vocab"),
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --sentences {input.sentences}"
-        " --words-out {output.words} --chars-out {output.chars} --report-out {output.report}"
+        " --words-out {output.words} --chars-out {output.chars} --report-out {output.report} --log-file {log}"
 
 
 rule build_tense_data:
@@ -118,8 +128,10 @@ rule build_tense_data:
         valid="data/processed/tense/valid.txt",
         test="data/processed/tense/test.txt",
         reference="data/processed/tense/reference.txt",
+    log:
+        "logs/build_tense_data.log",
     params:
         config=stage_config("tense_data"),
     shell:
         "python {input.script} --config-json {params.config:q}"
-        " --out-dir data/processed/tense"
+        " --out-dir data/processed/tense --log-file {log}"

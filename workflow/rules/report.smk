@@ -24,12 +24,14 @@ rule report_wordfreq:
             category="Word frequencies",
         ),
         metrics="results/metrics/wordfreq.json",
+    log:
+        "logs/report_wordfreq.log",
     params:
         config=stage_config("wordfreq"),
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --model {input.model} --vocab {input.vocab} --truth {input.truth}"
-        " --out-dir {output.out_dir} --metrics-out {output.metrics}"
+        " --out-dir {output.out_dir} --metrics-out {output.metrics} --log-file {log}"
 
 
 CHARLM_MODELS = ["ngram"] + CHARLM_ARCHS
@@ -63,12 +65,14 @@ rule report_overview:
         ),
         runs_csv="results/runs.csv",
         runs_md=report("results/runs.md", caption="../report/runs.rst", category="Runs"),
+    log:
+        "logs/report_overview.log",
     shell:
         "python {input.script}"
         " --charlm-metrics {input.charlm_metrics} --charlm-samples {input.charlm_samples}"
         " --histories {input.histories} --metrics {input.metrics}"
         " --charlm-out {output.charlm} --plots-dir {output.plots}"
-        " --runs-csv {output.runs_csv} --runs-md {output.runs_md}"
+        " --runs-csv {output.runs_csv} --runs-md {output.runs_md} --log-file {log}"
 
 
 rule report_homotopy:
@@ -92,13 +96,15 @@ rule report_homotopy:
         ),
         samples="results/sentence_vae/prior_samples.txt",
         metrics="results/metrics/homotopy.json",
+    log:
+        "logs/report_homotopy.log",
     params:
         config=stage_config("homotopy"),
     shell:
         "python {input.script} --config-json {params.config:q}"
         " --model {input.model} --vocab {input.vocab} --sentences {input.sentences}"
         " --md-out {output.md} --csv-out {output.csv} --reconstructions-out {output.reconstructions}"
-        " --samples-out {output.samples} --metrics-out {output.metrics}"
+        " --samples-out {output.samples} --metrics-out {output.metrics} --log-file {log}"
 
 
 rule report_tense:
@@ -125,10 +131,12 @@ rule report_tense:
             category="Tense VAE",
         ),
         metrics="results/metrics/tense_report.json",
+    log:
+        "logs/report_tense.log",
     params:
         config=stage_config("tense_report"),
         variants=TENSE_VARIANTS,
     shell:
         "python {input.script} --config-json {params.config:q} --variants {params.variants}"
         " --models {input.models} --histories {input.histories} --metrics {input.metrics}"
-        " --tense-dir data/processed/tense --out-dir {output.out_dir} --metrics-out {output.metrics}"
+        " --tense-dir data/processed/tense --out-dir {output.out_dir} --metrics-out {output.metrics} --log-file {log}"

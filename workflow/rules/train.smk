@@ -6,7 +6,9 @@ CHARLM_ARCHS = config["charlm"]["archs"]
 TENSE_VARIANTS = list(config["tense_variants"])
 # Per-job requests for a cluster. `gpu` maps to sbatch --gpus; partitions come from the profile, and a
 # CPU-only cluster sets gpu: 0 there (see slurm/config.yaml). Locally these only bound parallelism.
-TRAIN_RESOURCES = dict(gpu=1, mem_mb=4000, runtime=120)
+# The runtime (minutes) grows with the attempt: a job retried after hitting its time limit (the
+# profile's `retries`) gets more time, and resumes from its checkpoint instead of starting over.
+TRAIN_RESOURCES = dict(gpu=1, mem_mb=4000, runtime=lambda wildcards, attempt: 120 * attempt)
 
 
 wildcard_constraints:
@@ -31,6 +33,8 @@ rule train_ngram:
         metrics="results/metrics/charlm-ngram.json",
         history="results/histories/charlm-ngram.csv",
         samples="results/samples/charlm-ngram.txt",
+    log:
+        "logs/train_ngram.log",
     benchmark:
         "results/benchmarks/jobs/train_ngram.tsv"
     params:
@@ -43,7 +47,7 @@ rule train_ngram:
         "python {input.script} --config-json {params.config:q}"
         " --sentences {input.sentences} --vocab {input.vocab}"
         " --model-out {output.model} --metrics-out {output.metrics}"
-        " --history-out {output.history} --samples-out {output.samples}"
+        " --history-out {output.history} --samples-out {output.samples} --log-file {log}"
 
 
 rule train_charlm:
@@ -63,6 +67,8 @@ rule train_charlm:
         metrics="results/metrics/charlm-{arch}.json",
         history="results/histories/charlm-{arch}.csv",
         samples="results/samples/charlm-{arch}.txt",
+    log:
+        "logs/train_charlm@{arch}.log",
     benchmark:
         "results/benchmarks/jobs/train_charlm-{arch}.tsv"
     params:
@@ -78,7 +84,7 @@ rule train_charlm:
         " --sentences {input.sentences} --vocab {input.vocab}"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
 
 
 rule train_wordlm:
@@ -101,6 +107,8 @@ rule train_wordlm:
         metrics="results/metrics/wordlm.json",
         history="results/histories/wordlm.csv",
         samples="results/samples/wordlm.txt",
+    log:
+        "logs/train_wordlm.log",
     benchmark:
         "results/benchmarks/jobs/train_wordlm.tsv"
     params:
@@ -114,7 +122,7 @@ rule train_wordlm:
         " --sentences {input.sentences} --vocab {input.vocab} --truth {input.truth}"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
 
 
 rule train_sentence_vae:
@@ -138,6 +146,8 @@ rule train_sentence_vae:
         metrics="results/metrics/sentence_vae.json",
         history="results/histories/sentence_vae.csv",
         samples="results/samples/sentence_vae.txt",
+    log:
+        "logs/train_sentence_vae.log",
     benchmark:
         "results/benchmarks/jobs/train_sentence_vae.tsv"
     params:
@@ -151,7 +161,7 @@ rule train_sentence_vae:
         " --sentences {input.sentences} --vocab {input.vocab}"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
 
 
 rule train_tense_cvae:
@@ -178,6 +188,8 @@ rule train_tense_cvae:
         metrics="results/metrics/tense_cvae-{variant}.json",
         history="results/histories/tense_cvae-{variant}.csv",
         samples="results/samples/tense_cvae-{variant}.txt",
+    log:
+        "logs/train_tense_cvae@{variant}.log",
     benchmark:
         "results/benchmarks/jobs/train_tense_cvae-{variant}.tsv"
     params:
@@ -191,4 +203,4 @@ rule train_tense_cvae:
         " --tense-dir data/processed/tense"
         " --model-out {output.model} --metrics-out {output.metrics}"
         " --history-out {output.history} --samples-out {output.samples}"
-        " --checkpoint {params.checkpoint}"
+        " --checkpoint {params.checkpoint} --log-file {log}"
