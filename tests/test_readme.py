@@ -51,6 +51,7 @@ TESTED_IN = {
     "mlflow server --host 127.0.0.1 --port 5000 --backend-store-uri sqlite:///$PWD/mlflow-server.db "
     "--artifacts-destination $PWD/mlartifacts": "tests/workflow/test_mlflow_server.py",
     "export MLFLOW_TRACKING_URI=http://127.0.0.1:5000": "tests/workflow/test_mlflow_server.py",
+    "dvc push": "tests/workflow/test_dvc_remote.py",
 }
 NOT_RUN = {
     "mlflow ui --backend-store-uri sqlite:///$PWD/mlflow.db --host 127.0.0.1 --port 5000": "a server that never ends",
@@ -58,6 +59,10 @@ NOT_RUN = {
     "export MLFLOW_TRACKING_USERNAME=... MLFLOW_TRACKING_PASSWORD=...": "placeholder credentials",
     "pip install --force-reinstall torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128":
         "needs the network and a GPU",
+    'pip install "dvc[s3]"': "needs the network",
+    "dvc remote add -d team s3://my-bucket/reviewgen": "a placeholder bucket",
+    "dvc remote modify --local team profile my-aws-profile": "a placeholder profile",
+    'git add .dvc/config && git commit -m "DVC team remote"': "commits to the user's repository",
 }
 
 
