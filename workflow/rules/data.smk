@@ -44,6 +44,7 @@ rule fetch_features:
     input:
         script="workflow/scripts/fetch_features.py",
         code=[
+            "src/reviewgen/data/feature_ranges.py",
             "src/reviewgen/data/features.py",
             "src/reviewgen/data/join.py",
             "src/reviewgen/data/spotify.py",
