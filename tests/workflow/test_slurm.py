@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ TRAINING_RULES = {"train_ngram", "train_charlm", "train_wordlm", "train_sentence
 STAGES = {"charlm-ngram", *(f"charlm-{arch}" for arch in ARCHS), "wordlm", "sentence_vae",
           "tense_cvae-default", "tense_cvae-cyclical", "tense_cvae-gru"}
 TARGETS: list[str] = []  # the default target: everything
+CANCELLED: list[str] = []  # the word-LM job the `runs` fixture cancels mid-training
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +50,24 @@ def cluster():
 def pipeline_copy(dest: Path) -> PipelineCopy:
     copy = make_pipeline_copy(dest)
     shutil.copytree(REPO / "slurm", copy.root / "slurm", dirs_exist_ok=True)  # the profile under test
-    copy.set_params({"charlm": {"archs": ARCHS}})
+    # Enough word-LM epochs that its job is still running when the test cancels it after one checkpoint.
+    copy.set_params({"charlm": {"archs": ARCHS}, "wordlm": {"train": {"epochs": 4}}})
     return copy
+
+
+def cancel_after_first_checkpoint(cluster, root: Path, cancelled: list[str], stop: threading.Event) -> None:
+    """scancel the word-LM job once it has checkpointed an epoch, as a preemption or node failure would
+    end it: Snakemake's retries must resubmit it and the trainer resume from that checkpoint."""
+    checkpoint = root / "results/checkpoints/wordlm.pt"
+    while not stop.is_set():
+        if checkpoint.exists():
+            running = [job for job in cluster.jobs(root)
+                       if job.comment.startswith("rule_train_wordlm") and job.state == "RUNNING"]
+            if running:
+                subprocess.run(["scancel", running[0].job_id], check=True, timeout=30)
+                cancelled.append(running[0].job_id)
+                return
+        time.sleep(0.05)
 
 
 def ci_threads() -> list[str]:
@@ -73,11 +91,17 @@ def runs(cluster, tmp_path_factory) -> tuple[PipelineCopy, PipelineCopy]:
 
     worker = threading.Thread(target=run_locally)
     worker.start()
+    stop = threading.Event()
+    canceller = threading.Thread(target=cancel_after_first_checkpoint,
+                                 args=(cluster, on_slurm.root, CANCELLED, stop))
+    canceller.start()
     try:
         # timeout -k: if the plugin ever loses track of a job, Snakemake ignores SIGTERM and waits forever.
         on_slurm.run("timeout", "-k", "15", "900", "snakemake", "--cores", "4", "--profile", "slurm",
                      "--profile", str(CI_PROFILE), *TARGETS, timeout=960)
     finally:
+        stop.set()
+        canceller.join()
         worker.join()
     if failures:
         raise failures[0]
@@ -89,9 +113,26 @@ def test_training_rules_ran_as_slurm_jobs(cluster, runs):
     jobs = cluster.jobs(on_slurm.root)
     rules = {job.comment.removeprefix("rule_").split("_wildcards_")[0] for job in jobs}
     assert TRAINING_RULES <= rules
-    assert all(job.state == "COMPLETED" for job in jobs), jobs
+    assert all(job.state == "COMPLETED" for job in jobs if job.job_id not in CANCELLED), jobs
     # Data rules are local rules: they run beside Snakemake, never as jobs.
     assert not rules & {"fetch_reviews", "split_sentences", "build_vocab"}
+
+
+def test_a_cancelled_training_job_is_retried_and_resumes_in_the_same_mlflow_run(cluster, runs):
+    on_slurm, _ = runs
+    assert CANCELLED, "the word-LM job finished before it could be cancelled"
+    wordlm_jobs = [job for job in cluster.jobs(on_slurm.root) if job.comment.startswith("rule_train_wordlm")]
+    assert {job.state for job in wordlm_jobs} == {"CANCELLED", "COMPLETED"}, wordlm_jobs
+    log = (on_slurm.root / "logs/train_wordlm.log").read_text()
+    assert "resuming" in log, log
+    # Its metrics equal the uninterrupted local run's (test_model_metrics_and_samples_match_a_local_run),
+    # and the retry continued the first attempt's MLflow run instead of starting another.
+    metrics = json.loads((on_slurm.root / "results/metrics/wordlm.json").read_text())
+    client = MlflowClient(on_slurm.env["MLFLOW_TRACKING_URI"])
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    runs_of_stage = [run.info.run_id for run in client.search_runs(experiments)
+                     if run.data.tags.get("stage") == "wordlm"]
+    assert runs_of_stage == [metrics["mlflow_run_id"]]
 
 
 def test_mlflow_runs_carry_their_slurm_job(cluster, runs):
