@@ -51,7 +51,7 @@ def pipeline_copy(dest: Path) -> PipelineCopy:
     copy = make_pipeline_copy(dest)
     shutil.copytree(REPO / "slurm", copy.root / "slurm", dirs_exist_ok=True)  # the profile under test
     # Enough word-LM epochs that its job is still running when the test cancels it after one checkpoint.
-    copy.set_params({"charlm": {"archs": ARCHS}, "wordlm": {"train": {"epochs": 4}}})
+    copy.set_params({"charlm": {"archs": ARCHS}, "wordlm": {"train": {"epochs": 8}}})
     return copy
 
 
@@ -123,8 +123,11 @@ def test_a_cancelled_training_job_is_retried_and_resumes_in_the_same_mlflow_run(
     assert CANCELLED, "the word-LM job finished before it could be cancelled"
     wordlm_jobs = [job for job in cluster.jobs(on_slurm.root) if job.comment.startswith("rule_train_wordlm")]
     assert {job.state for job in wordlm_jobs} == {"CANCELLED", "COMPLETED"}, wordlm_jobs
-    log = (on_slurm.root / "logs/train_wordlm.log").read_text()
-    assert "resuming" in log, log
+    # The stage log, and the Slurm job logs the profile keeps, tell that the second attempt resumed.
+    logs = [on_slurm.root / "logs/train_wordlm.log",
+            *(on_slurm.root / ".snakemake/slurm_logs").glob("rule_train_wordlm/**/*.log")]
+    text = "".join(path.read_text(errors="replace") for path in logs if path.is_file())
+    assert "resuming" in text, text[-2000:]
     # Its metrics equal the uninterrupted local run's (test_model_metrics_and_samples_match_a_local_run),
     # and the retry continued the first attempt's MLflow run instead of starting another.
     metrics = json.loads((on_slurm.root / "results/metrics/wordlm.json").read_text())
