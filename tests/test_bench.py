@@ -57,7 +57,8 @@ def test_both_batchings_time_the_same_sequences(cases):
     case = next(c for c in cases if c.name == "tense_cvae")
     plans = batchings(case, n_sequences=20)
     bucketed, naive = ([i for batch in plans[name][0] for i in batch] for name in ("bucketed", "naive"))
-    assert len(bucketed) >= 20 and len(plans["bucketed"][0]) == -(-20 // case.batch_size)
+    # The first ceil(20 / batch) bucketed batches (one may be a bucket's short tail) are what both time.
+    assert bucketed and len(plans["bucketed"][0]) == -(-20 // case.batch_size)
     assert sorted(bucketed) == sorted(naive) and len(set(bucketed)) == len(bucketed)
     assert plans["naive"][1] == case.width and plans["bucketed"][1] is None
 
