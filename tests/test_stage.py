@@ -12,7 +12,8 @@ def test_log_file_receives_log_lines_and_appends(tmp_path):
     path = tmp_path / "stage.log"
     path.write_text("earlier attempt\n")
     root = logging.getLogger("reviewgen")
-    before = list(root.handlers)
+    before, level = list(root.handlers), root.level
+    root.setLevel(logging.INFO)  # another test in this process (the bench's main) may have raised it
     try:
         args = stage_parser("test").parse_args(["--log-file", str(path)])
         assert args.log_file == str(path)
@@ -23,6 +24,7 @@ def test_log_file_receives_log_lines_and_appends(tmp_path):
         for handler in root.handlers[len(before):]:
             handler.close()
         root.handlers[:] = before
+        root.setLevel(level)
     lines = path.read_text().splitlines()
     assert lines[0] == "earlier attempt"
     assert lines[1].endswith("INFO reviewgen.demo: one line for the log")
