@@ -71,8 +71,8 @@ def _first_sample(by_temperature: Mapping[float, Sequence[str]], temperature: fl
 
 def charlm_comparison(metrics: list[dict], samples: Mapping[str, Mapping[float, Sequence[str]]]) -> str:
     """Markdown comparing the character LMs: size, speed (epoch time, training throughput), held-out
-    bits per character, and the first
-    sample at temperature 0.5 and 1.0 of each (blank where a model has none), in the order given."""
+    bits per character, and the first sample at temperature 0.5 and 1.0 of each (blank where a model
+    has none), in the order given."""
     rows = []
     for entry in metrics:
         by_temperature = samples.get(entry["model"], {})
