@@ -41,15 +41,16 @@ def test_parse_samples_keeps_inner_blank_lines_and_drops_separators():
 
 def test_charlm_comparison_one_row_per_model_with_first_samples():
     metrics = [
-        {"model": "charlm-lstm", "parameters": 123456, "seconds_per_epoch": 12.3456, "test_bits_per_char": 2.1},
+        {"model": "charlm-lstm", "parameters": 123456, "seconds_per_epoch": 12.3456,
+         "train_tokens_per_second": 45678.6, "test_bits_per_char": 2.1},
         {"model": "charlm-gru", "parameters": 99, "seconds_per_epoch": 1.0, "test_bits_per_char": 2.5},
     ]
     table = charlm_comparison(metrics, {"charlm-lstm": parse_samples(SAMPLES)})
     lines = table.splitlines()
-    assert lines[0] == ("| model | parameters | seconds per epoch | held-out bits per char "
+    assert lines[0] == ("| model | parameters | seconds per epoch | train tokens per second | held-out bits per char "
                         "| sample at T=0.5 | sample at T=1 |")
-    assert lines[2] == "| charlm-lstm | 123,456 | 12.346 | 2.100 | first sample line | hot one |"
-    assert lines[3] == "| charlm-gru | 99 | 1.000 | 2.500 |  |  |"
+    assert lines[2] == "| charlm-lstm | 123,456 | 12.346 | 45,679 | 2.100 | first sample line | hot one |"
+    assert lines[3] == "| charlm-gru | 99 | 1.000 |  | 2.500 |  |  |"
 
 
 def test_charlm_comparison_without_metrics_says_so():

@@ -21,13 +21,14 @@ from tests.conftest import REPO
 TRAIN = {"lr": 0.01, "optimizer": "adam", "clip_grad": 1.0, "seed": 5}
 
 
-def config(arch: str, epochs: int = 2, hidden: int = 32) -> dict:
+def config(arch: str, epochs: int = 2, hidden: int = 32, stream: bool = False) -> dict:
     model = {"order": 4, "emb_dim": 8, "hidden": hidden} if arch == "ffngram" else {
         "emb_dim": 8, "hidden": hidden, "layers": 1, "dropout": 0.0}
     return {
         "charlm.data": {"max_chars": 300, "max_train_sentences": None, "seed": 1},
         "charlm.sampling": {"temperatures": [0.5, 1.0], "per_temperature": 2, "max_len": 40},
-        f"charlm.{arch}": {"model": model, "batch_size": 16, "train": {**TRAIN, "epochs": epochs}},
+        f"charlm.{arch}": {"model": model, "batch_size": 16, "train": {**TRAIN, "epochs": epochs},
+                           **({"batching": "stream", "bptt": 12} if stream else {})},
         "charlm.ngram": {"order": 3, "add_k": 0.1},
         "runtime": {"device": "cpu", "bf16": False, "progress": False},
     }
@@ -40,18 +41,21 @@ def outputs(root: Path, name: str) -> StageOutputs:
 
 def without_timing(metrics: dict) -> dict:
     """What must repeat exactly: everything but wall time and the (per run) MLflow id."""
-    return {k: v for k, v in metrics.items() if k not in ("seconds_per_epoch", "mlflow_run_id")}
+    timing = ("seconds_per_epoch", "train_tokens_per_second", "mlflow_run_id")
+    return {k: v for k, v in metrics.items() if k not in timing}
 
 
-@pytest.mark.parametrize("arch", ["ffngram", "hand", "gru"])
-def test_neural_stage_trains_logs_and_writes_its_outputs(arch, tiny_data, tracking_store, tmp_path):
+@pytest.mark.parametrize(("arch", "stream"), [("ffngram", False), ("hand", False), ("gru", False), ("lstm", True)])
+def test_neural_stage_trains_logs_and_writes_its_outputs(arch, stream, tiny_data, tracking_store, tmp_path):
     out = outputs(tmp_path, arch)
-    metrics = train_neural(arch, config(arch, epochs=3), tiny_data["sentences"], tiny_data["chars"], out)
+    cfg = config(arch, epochs=3, stream=stream)
+    metrics = train_neural(arch, cfg, tiny_data["sentences"], tiny_data["chars"], out)
 
     history = pd.read_csv(out.history)
     assert list(history["epoch"]) == [1, 2, 3]
     assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
     assert 0 < metrics["test_bits_per_char"] < 8 and metrics["parameters"] > 0
+    assert metrics["train_tokens_per_second"] > 0 and metrics["train_tokens_per_epoch"] > 0
     assert json.loads(out.metrics.read_text()) == metrics
     assert out.samples.read_text().count("## temperature") == 2
     assert not out.checkpoint.exists(), "a finished stage leaves no checkpoint to resume from"
@@ -75,10 +79,11 @@ def test_count_ngram_stage(tiny_data, tracking_store, tmp_path):
     assert metrics["valid_bits_per_char"] > pd.read_csv(out.history)["train_bits_per_char"].iloc[0]
 
 
-def test_same_params_give_the_same_metrics(tiny_data, tracking_store, tmp_path):
-    first = train_neural("lstm", config("lstm"), tiny_data["sentences"], tiny_data["chars"],
+@pytest.mark.parametrize("stream", [False, True])
+def test_same_params_give_the_same_metrics(stream, tiny_data, tracking_store, tmp_path):
+    first = train_neural("lstm", config("lstm", stream=stream), tiny_data["sentences"], tiny_data["chars"],
                          outputs(tmp_path / "a", "lstm"))
-    second = train_neural("lstm", config("lstm"), tiny_data["sentences"], tiny_data["chars"],
+    second = train_neural("lstm", config("lstm", stream=stream), tiny_data["sentences"], tiny_data["chars"],
                           outputs(tmp_path / "b", "lstm"))
     assert without_timing(first) == without_timing(second)
 
@@ -91,7 +96,7 @@ def run_stage_command(cfg: dict, data: dict, out: StageOutputs) -> list[str]:
 
 
 def test_stage_killed_mid_training_resumes_to_the_same_metrics(tiny_data, tmp_path):
-    cfg = config("hand", epochs=4, hidden=96)
+    cfg = config("hand", epochs=4, hidden=96, stream=True)  # the stream restarts each epoch; resume is exact
     env = dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'killed.db'}", OMP_NUM_THREADS="1")
     killed = outputs(tmp_path / "killed", "hand")
     proc = subprocess.Popen(run_stage_command(cfg, tiny_data, killed), env=env, stderr=subprocess.DEVNULL)

@@ -70,8 +70,9 @@ def _first_sample(by_temperature: Mapping[float, Sequence[str]], temperature: fl
 
 
 def charlm_comparison(metrics: list[dict], samples: Mapping[str, Mapping[float, Sequence[str]]]) -> str:
-    """Markdown comparing the character LMs: size, speed, held-out bits per character, and the first
-    sample at temperature 0.5 and 1.0 of each (blank where a model has none), in the order given."""
+    """Markdown comparing the character LMs: size, speed (epoch time, training throughput), held-out
+    bits per character, and the first sample at temperature 0.5 and 1.0 of each (blank where a model
+    has none), in the order given."""
     rows = []
     for entry in metrics:
         by_temperature = samples.get(entry["model"], {})
@@ -79,6 +80,7 @@ def charlm_comparison(metrics: list[dict], samples: Mapping[str, Mapping[float, 
             "model": entry["model"],
             "parameters": entry.get("parameters"),
             "seconds per epoch": entry.get("seconds_per_epoch"),
+            "train tokens per second": entry.get("train_tokens_per_second"),
             "held-out bits per char": entry.get("test_bits_per_char"),
         }
         for temperature in SAMPLE_TEMPERATURES:
@@ -89,4 +91,6 @@ def charlm_comparison(metrics: list[dict], samples: Mapping[str, Mapping[float, 
         return "No character-LM metrics were found.\n"
     # A parameter count reads better as an exact integer than as 4 significant digits.
     frame["parameters"] = frame["parameters"].map(lambda n: None if pd.isna(n) else f"{int(n):,}")
+    frame["train tokens per second"] = frame["train tokens per second"].map(
+        lambda n: None if pd.isna(n) else f"{round(n):,}")
     return markdown_table(frame, float_format=".3f")

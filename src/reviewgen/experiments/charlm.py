@@ -4,6 +4,7 @@ hand-written RNN, and nn.RNN / nn.GRU / nn.LSTM, all with the same data, evaluat
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from reviewgen.models.charrnn import CharRNNLM
 from reviewgen.models.ngram import CharNGramCounts, FeedForwardNGramLM
 from reviewgen.models.registry import save_model
 from reviewgen.training.runtime import seed_everything
+from reviewgen.training.streams import StreamStep, stream_batches, stream_tokens
 from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer
 
 NEURAL_ARCHS = ("ffngram", "hand", "rnn", "gru", "lstm")
+BATCHING = ("stream", "sentence")  # TBPTT over one stream of all sentences | padded sentence batches
 
 
 def rnn_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutput:
@@ -43,6 +46,21 @@ def rnn_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutput:
 def window_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutput:
     contexts, targets = batch
     return token_loss(model(contexts), targets)
+
+
+class TimedBatches:
+    """Wraps ``train_batches`` to time each epoch's training pass (first batch drawn to the last step
+    done), so throughput leaves out validation and checkpointing."""
+
+    def __init__(self, batches: Callable[[int, torch.Generator], Iterator]):
+        self.batches, self.seconds = batches, 0.0
+        self.epochs = 0
+
+    def __call__(self, epoch: int, generator: torch.Generator) -> Iterator:
+        started = time.perf_counter()
+        yield from self.batches(epoch, generator)
+        self.seconds += time.perf_counter() - started
+        self.epochs += 1
 
 
 def load_data(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> tuple[Vocab, dict, dict]:
@@ -84,14 +102,25 @@ def train_neural(arch: str, cfg: dict[str, Any], sentences: Path, vocab_path: Pa
     if arch == "ffngram":
         kind, step, hparams = "ffngram", window_step, {"vocab_size": len(vocab), **section["model"]}
         batches = {s: window_batches(splits[s], hparams["order"], batch_size) for s in splits}
+        train_tokens = sum(len(seq) + 1 for seq in splits["train"])  # one window per target
     else:
         kind, step, hparams = "charlm", rnn_step, {"vocab_size": len(vocab), "cell": arch, **section["model"]}
         batches = {s: sequence_batches(splits[s], batch_size) for s in splits}
+        train_tokens = sum(len(seq) + 1 for seq in splits["train"])
+        if get(section, "batching", str, where, default="sentence", choices=BATCHING) == "stream":
+            bptt = get(section, "bptt", int, where, minimum=1)
+            step = StreamStep(token_loss, rnn_step)
+            # Held-out splits stay whole sentences from a zero state, scored like the count n-gram.
+            batches["train"] = (stream_batches(splits["train"], batch_size, bptt), None)
+            train_tokens = stream_tokens(splits["train"], batch_size)
+    timed = TimedBatches(batches["train"][0])
+    # How batches are formed changes what an epoch computes, so a checkpoint of another layout is stale.
+    layout = {k: section[k] for k in ("batch_size", "batching", "bptt") if k in section}
 
     seed_everything(config.seed)  # before building the model, so its initial weights repeat
     model = FeedForwardNGramLM(**hparams) if kind == "ffngram" else CharRNNLM(**hparams)
-    trainer = Trainer(model, config, outputs.checkpoint, step, batches["train"][0], batches["valid"][1],
-                      hparams=hparams, log_name=name)
+    trainer = Trainer(model, config, outputs.checkpoint, step, timed, batches["valid"][1],
+                      hparams={**hparams, "layout": layout}, log_name=name)
     params = {key: cfg[key] for key in ("charlm.data", "charlm.sampling", where, "runtime")}
     with tracked_run(family="charlm", name=name, params=params, inputs=[sentences, vocab_path],
                      device=runtime.device, resume_run_id=trainer.resume_run_id()) as run:
@@ -104,7 +133,10 @@ def train_neural(arch: str, cfg: dict[str, Any], sentences: Path, vocab_path: Pa
             "best_epoch": result.best_epoch, "seconds_per_epoch": mean_epoch_seconds(result.history),
             "valid_bits_per_char": bits_per_char(result.best_valid_loss, 1),
             "test_bits_per_char": bits_per_char(test_nll, int(test_chars)),
-            "train_sentences": len(splits["train"]), "left_out": left_out, "device": str(trainer.device),
+            "train_sentences": len(splits["train"]), "train_tokens_per_epoch": int(train_tokens),
+            # Only epochs trained in this process are timed: a resumed run times what it ran.
+            "train_tokens_per_second": train_tokens * timed.epochs / timed.seconds if timed.seconds else None,
+            "left_out": left_out, "device": str(trainer.device),
         }
         save_model(outputs.model, kind, hparams, model, extra={"vocab": str(vocab_path), "metrics": metrics})
         temperatures, per, max_len = sampling_settings(cfg)
@@ -135,6 +167,8 @@ def train_counts(cfg: dict[str, Any], sentences: Path, vocab_path: Path, outputs
         metrics = {
             "model": name, "parameters": int(model.state_dict()["counts"].numel()), "epochs": 1,
             "seconds_per_epoch": seconds, "valid_bits_per_char": history[0]["valid_bits_per_char"],
+            # Counting is its training: every n-gram of the train split, once.
+            "train_tokens_per_second": sum(len(s) + 1 for s in splits["train"]) / seconds if seconds else None,
             "test_bits_per_char": model.cross_entropy_bits(splits["test"], k=add_k),
             "train_sentences": len(splits["train"]), "left_out": left_out, "device": "cpu",
         }
