@@ -17,17 +17,6 @@ from reviewgen.tracking_model import SIGNATURE, registered_name
 WORDS = ["great", "song", "loud", "calm", "beat"]
 
 
-@pytest.fixture(autouse=True)
-def _quiet_mlflow(monkeypatch):
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mlflow-models")
-    return f"sqlite:///{root / 'mlflow.db'}", root
-
-
 def tiny_wordlm(root):
     torch.manual_seed(0)
     vocab = Vocab(list(SPECIALS) + WORDS)
@@ -42,8 +31,8 @@ def tiny_wordlm(root):
     return path
 
 
-def test_wordlm_registered_and_loaded_by_name_samples_text(store):
-    uri, root = store
+def test_wordlm_registered_and_loaded_by_name_samples_text(mlflow_store):
+    uri, root = mlflow_store
     path = tiny_wordlm(root)
     with tracking.start_run("models-test", "train_wordlm", {}, {}, tracking_uri=uri) as run:
         model_uri = run.log_model(path)
@@ -66,8 +55,8 @@ def test_wordlm_registered_and_loaded_by_name_samples_text(store):
         loaded.predict(pd.DataFrame([{"n": 1, "tempo": 120.0}]))
 
 
-def test_charlm_model_has_its_own_name_and_rejects_features(store):
-    uri, root = store
+def test_charlm_model_has_its_own_name_and_rejects_features(mlflow_store):
+    uri, root = mlflow_store
     vocab = Vocab(list(SPECIALS) + list("abc"))
     vocab.save(root / "chars.json")
     model = CharRNNLM(len(vocab), emb_dim=4, hidden=4)
