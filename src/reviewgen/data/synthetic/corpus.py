@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from reviewgen.data.synthetic_grammar import MAX_WORDS, MIN_WORDS, write_review
-from reviewgen.data.synthetic_lexicon import NEUTRAL, PLANTED
-from reviewgen.data.synthetic_phrases import CENTER, FLOOR, SLOPE, SLOT_SHARES
-from reviewgen.data.synthetic_world import build_world
+from reviewgen.data.synthetic.grammar import MAX_WORDS, MIN_WORDS, write_review
+from reviewgen.data.synthetic.lexicon import NEUTRAL, PLANTED
+from reviewgen.data.synthetic.phrases import CENTER, FLOOR, SLOPE, SLOT_SHARES
+from reviewgen.data.synthetic.world import build_world
 
 FEATURES = ("energy", "valence", "danceability", "tempo")
 TRACKS_PER_REVIEW = 0.8
