@@ -2,7 +2,7 @@
 
 It is the default data of the pipeline and of most tests. Each track of a fictional world gets audio
 features; its reviews use planted descriptor words whose probability rises or falls smoothly with the
-track's energy or valence (``synthetic_phrases.Describer``), so a feature-conditioned model has a real,
+track's energy or valence (``phrases.Describer``), so a feature-conditioned model has a real,
 noisy signal to find, and ``truth`` says exactly what it is.
 
 Everything is drawn from one ``random.Random(seed)``: the same arguments give identical frames.

@@ -1,7 +1,7 @@
 """Sentences about the sound of a track, the opening and the verdict, and the assembly of a review.
 
 A review is an opening sentence, a body drawn from several sentence families (sound, comparison,
-history, production, lyrics, release context; the last five live in ``synthetic_background``) and
+history, production, lyrics, release context; the last five live in ``background``) and
 usually a verdict. Every sentence is finished by :func:`finish`, so the true boundaries are known.
 """
 
