@@ -20,8 +20,8 @@ import torch
 from matplotlib.figure import Figure
 from wordcloud import WordCloud
 
-from reviewgen.evaluation.tables import markdown_table
 from reviewgen.io import atomic_path
+from reviewgen.reports.tables import markdown_table
 
 # A content word starts with a letter: this drops punctuation and every token that starts with a digit,
 # so scores ("8.5"), counts, BPM values and decades ("1990s", "90s", "'90s") all go. Decades do carry

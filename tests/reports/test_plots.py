@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from reviewgen.evaluation.plots import plot_history, plot_tradeoff
+from reviewgen.reports.plots import plot_history, plot_tradeoff
 
 HISTORY = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [2.0, 1.5, 1.2], "valid_bits_per_char": [3.0, 2.6, 2.5]})
 

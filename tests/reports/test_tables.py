@@ -2,7 +2,7 @@ import math
 
 import pandas as pd
 
-from reviewgen.evaluation.tables import charlm_comparison, markdown_table, parse_samples
+from reviewgen.reports.tables import charlm_comparison, markdown_table, parse_samples
 
 SAMPLES = """# charlm-lstm: samples from <bos> until <eos>
 
