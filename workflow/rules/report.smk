@@ -10,6 +10,7 @@ rule report_wordfreq:
             "src/reviewgen/evaluation/wordfreq.py",
             "src/reviewgen/evaluation/stopwords.py",
             "src/reviewgen/reports/tables.py",
+            "src/reviewgen/reports/plots.py",
             "src/reviewgen/data/scaling.py",
         ],
         model="results/models/wordlm.pt",
