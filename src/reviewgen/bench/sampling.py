@@ -11,8 +11,9 @@ import torch
 from reviewgen.bench.cases import Case
 from reviewgen.bench.timing import Row, interleaved_median_seconds
 from reviewgen.bench.training import batchings, train_pass
+from reviewgen.data.tokens import BOS_ID, EOS_ID
 from reviewgen.evaluation.wordfreq import sample_words
-from reviewgen.models.sampling import BOS_ID, EOS_ID, generating, sample_next
+from reviewgen.models.sampling import generating, sample_next
 from reviewgen.training.runtime import to_device
 
 

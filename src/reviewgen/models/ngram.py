@@ -14,7 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .sampling import BOS_ID, EOS_ID, autoregress, generating, select_rows
+from reviewgen.data.tokens import BOS_ID, EOS_ID
+
+from .sampling import autoregress, generating, select_rows
 
 
 def ngram_windows(seqs: Sequence[Sequence[int]], order: int) -> np.ndarray:

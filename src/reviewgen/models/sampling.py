@@ -1,6 +1,6 @@
-"""Special token ids and the batched sampling loop shared by every autoregressive model.
+"""The batched sampling loop shared by every autoregressive model.
 
-The ids follow the vocab module's convention, so a model can start a sequence and recognise its end
+It starts and ends sequences by the special ids of ``reviewgen.data.tokens``, so a model samples
 without knowing anything about the vocabulary itself.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
+from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID
 
 
 def generating(method: Callable) -> Callable:

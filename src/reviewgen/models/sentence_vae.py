@@ -24,8 +24,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from reviewgen.models.recurrent import final_state
-from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, UNK_ID, autoregress, select_rows
+from reviewgen.models.sampling import autoregress, select_rows
 
 
 def word_dropout(inputs: torch.Tensor, rate: float, unk_id: int = UNK_ID,

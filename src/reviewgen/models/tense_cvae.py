@@ -23,8 +23,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from reviewgen.data.tokens import BOS_ID, PAD_ID
 from reviewgen.models.attention import Attention
-from reviewgen.models.sampling import BOS_ID, PAD_ID, autoregress, select_rows
+from reviewgen.models.sampling import autoregress, select_rows
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
