@@ -1,5 +1,5 @@
 # Data stages: reviews and features in, sentences, vocabularies and the tense dataset out.
-# Directive order: input, output, params, shell. They take seconds, so on a cluster they run on the
+# Directive order: input, output, params, shell. They are short, so on a cluster they run on the
 # node that runs Snakemake rather than waiting in a queue (fetch_features may also need the internet). Inputs list the script and the library modules
 # it runs (as dvc.yaml's deps do), so a code change reruns the stage in both tools.
 

@@ -76,8 +76,8 @@ rule train_charlm:
     params:
         config=lambda wc: stage_config("charlm.data", "charlm.sampling", f"charlm.{wc.arch}", "runtime"),
         checkpoint="results/checkpoints/charlm-{arch}.pt",
-    # A second thread does not speed up a character RNN at batch 64 (make bench: 0.41 s a pass either
-    # way), so on 2 cores two architectures train side by side instead.
+    # A second thread does not speed up a character RNN at batch 64 (make bench; docs/performance.md),
+    # so on 2 cores two architectures train side by side instead.
     threads: 1
     resources:
         **TRAIN_RESOURCES,

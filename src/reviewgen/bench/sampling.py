@@ -60,8 +60,7 @@ def bench_sampling(case: Case, cfg: dict[str, Any], n_words: int, repeats: int,
     naive: list[list[list[int]]] = []
 
     def one_at_a_time() -> None:
-        # On one torch thread, its faster setting: at batch 1 a second thread only adds synchronisation
-        # (a forward call took 0.35 ms on one thread and 0.46 ms on two here).
+        # On one torch thread, its faster setting: at batch 1 a second thread only adds synchronisation.
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:

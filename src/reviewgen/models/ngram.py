@@ -42,8 +42,8 @@ def _sort_rows(rows: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
     differ from their predecessor (the first row of each distinct value).
 
     A row packed into one integer in base ``base`` sorts like the row itself, and one integer sort is
-    several times faster than ``np.lexsort`` over the columns (let alone ``np.unique(axis=0)``); lexsort
-    is only the fallback for rows too long to pack into 63 bits.
+    cheaper than ``np.lexsort`` over the columns (let alone ``np.unique(axis=0)``), which sorts once per
+    column; lexsort is only the fallback for rows too long to pack into 63 bits.
     """
     width = rows.shape[1]
     if base**width < 2**63:

@@ -49,9 +49,9 @@ def sample_next(
     if temperature == 0:
         return scaled.argmax(dim=-1)
     cdf = torch.softmax(scaled, dim=-1).cumsum_(-1)
-    # An inverse-CDF draw: torch.multinomial was 60% of sampling time on CPU (cProfile); a cumulative sum
-    # and a binary search per row draw from the same distribution ~35x faster. right=True never picks a
-    # zero-probability id (<pad>, <bos>), even when the uniform draw is exactly 0.
+    # An inverse-CDF draw: torch.multinomial dominated sampling time on CPU (cProfile, docs/performance.md);
+    # a cumulative sum and a binary search per row draw from the same distribution at a fraction of its
+    # cost. right=True never picks a zero-probability id (<pad>, <bos>), even when the uniform draw is 0.
     u = torch.rand(cdf.size(0), 1, generator=generator, device=cdf.device) * cdf[:, -1:]
     return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_max(cdf.size(1) - 1)
 
