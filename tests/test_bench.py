@@ -15,7 +15,7 @@ from reviewgen.bench.sampling import naive_sample_words
 from reviewgen.bench.training import batchings, fixed_latents, loss_per_token
 from reviewgen.data.sentences import split_reviews
 from reviewgen.data.synthetic import FEATURES, generate_corpus
-from reviewgen.models.sampling import EOS_ID
+from reviewgen.data.tokens import EOS_ID
 from reviewgen.models.wordlm import ConditionedWordLM
 
 

@@ -8,7 +8,8 @@ from mlflow import MlflowClient
 
 from reviewgen import tracking
 from reviewgen.data.scaling import FeatureScaler
-from reviewgen.data.vocab import SPECIALS, Vocab
+from reviewgen.data.tokens import SPECIALS
+from reviewgen.data.vocab import Vocab
 from reviewgen.models.charrnn import CharRNNLM
 from reviewgen.models.registry import save_model
 from reviewgen.models.wordlm import ConditionedWordLM
@@ -81,7 +82,6 @@ class Context:  # what MLflow hands load_context: the artifacts' local paths
 
 
 def test_sampler_decodes_vae_and_tense_models_without_a_store(tmp_path):
-    from reviewgen.data.charcodec import SPECIALS as CHAR_SPECIALS
     from reviewgen.models.sentence_vae import SentenceVAE
     from reviewgen.models.tense_cvae import TenseCVAE
     from reviewgen.tracking_model import ReviewgenSampler
@@ -97,7 +97,7 @@ def test_sampler_decodes_vae_and_tense_models_without_a_store(tmp_path):
     texts = sampler.predict(None, pd.DataFrame([{"n": 2, "max_len": 5}]))
     assert len(texts) == 2 and all(set(t.split()) <= set(WORDS) | {"<unk>"} for t in texts)
 
-    chars = list(CHAR_SPECIALS) + list("abc")
+    chars = list(SPECIALS) + list("abc")
     hparams = {"n_chars": len(chars), "hidden": 8, "latent": 4, "cond_dim": 2, "emb_dim": 4}
     save_model(tmp_path / "tense.pt", "tense_cvae", hparams, TenseCVAE(**hparams), extra={"chars": chars})
     sampler = ReviewgenSampler()

@@ -42,7 +42,7 @@ def registered_name(model_file: str | os.PathLike) -> str:
 
 
 def _requirements() -> list[str]:
-    # Pinned here rather than inferred: inference loads the model in a subprocess, seconds per stage.
+    # Pinned here rather than inferred: inference loads the model in a subprocess, a cost on every stage.
     return [f"{name}=={importlib.metadata.version(name)}" for name in ("mlflow", "torch", "numpy", "pandas")]
 
 

@@ -18,7 +18,7 @@ PLUMBING = {
     "reviewgen", "reviewgen.config", "reviewgen.io", "reviewgen.stage", "reviewgen.tracking",
     "reviewgen.experiments", "reviewgen.experiments.common", "reviewgen.training.runtime",
     "reviewgen.training.checkpoint", "reviewgen.models.registry", "reviewgen.models.sampling",
-    "reviewgen.training.batching", "reviewgen.evaluation.metrics", "reviewgen.data.vocab",
+    "reviewgen.training.batching", "reviewgen.evaluation.metrics", "reviewgen.data.vocab", "reviewgen.data.tokens",
     "reviewgen.data", "reviewgen.models", "reviewgen.training", "reviewgen.evaluation",
 }
 

@@ -1,5 +1,5 @@
 # Data stages: reviews and features in, sentences, vocabularies and the tense dataset out.
-# Directive order: input, output, params, shell. They take seconds, so on a cluster they run on the
+# Directive order: input, output, params, shell. They are short, so on a cluster they run on the
 # node that runs Snakemake rather than waiting in a queue (fetch_features may also need the internet). Inputs list the script and the library modules
 # it runs (as dvc.yaml's deps do), so a code change reruns the stage in both tools.
 
@@ -18,12 +18,13 @@ rule fetch_reviews:
         script="workflow/scripts/fetch_reviews.py",
         code=[
             "src/reviewgen/data/reviews.py",
-            "src/reviewgen/data/synthetic.py",
-            "src/reviewgen/data/synthetic_background.py",
-            "src/reviewgen/data/synthetic_grammar.py",
-            "src/reviewgen/data/synthetic_lexicon.py",
-            "src/reviewgen/data/synthetic_phrases.py",
-            "src/reviewgen/data/synthetic_world.py",
+            "src/reviewgen/data/synthetic/__init__.py",
+            "src/reviewgen/data/synthetic/background.py",
+            "src/reviewgen/data/synthetic/corpus.py",
+            "src/reviewgen/data/synthetic/grammar.py",
+            "src/reviewgen/data/synthetic/lexicon.py",
+            "src/reviewgen/data/synthetic/phrases.py",
+            "src/reviewgen/data/synthetic/world.py",
         ],
     output:
         reviews="data/raw/reviews.parquet",

@@ -76,8 +76,8 @@ rule train_charlm:
     params:
         config=lambda wc: stage_config("charlm.data", "charlm.sampling", f"charlm.{wc.arch}", "runtime"),
         checkpoint="results/checkpoints/charlm-{arch}.pt",
-    # A second thread does not speed up a character RNN at batch 64 (make bench: 0.41 s a pass either
-    # way), so on 2 cores two architectures train side by side instead.
+    # A second thread does not speed up a character RNN at batch 64 (make bench; docs/performance.md),
+    # so on 2 cores two architectures train side by side instead.
     threads: 1
     resources:
         **TRAIN_RESOURCES,
@@ -137,6 +137,7 @@ rule train_sentence_vae:
             "src/reviewgen/models/ngram.py",
             "src/reviewgen/models/recurrent.py",
             "src/reviewgen/models/sentence_vae.py",
+            "src/reviewgen/models/vae.py",
             "src/reviewgen/models/wordlm.py",
             "src/reviewgen/training/schedules.py",
             "src/reviewgen/training/trainer.py",
@@ -181,6 +182,7 @@ rule train_tense_cvae:
             "src/reviewgen/models/sentence_vae.py",
             "src/reviewgen/models/attention.py",
             "src/reviewgen/models/tense_cvae.py",
+            "src/reviewgen/models/vae.py",
             "src/reviewgen/training/schedules.py",
             "src/reviewgen/training/trainer.py",
         ],

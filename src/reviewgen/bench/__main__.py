@@ -37,7 +37,8 @@ class Scale:
     n_words: int  # sampled words per energy, by each sampler
 
 
-# The default takes about 4½ minutes on 2 quiet cores (target: under 5); tiny checks every code path in seconds.
+# The default is sized to take under 5 minutes on 2 cores (docs/performance.md has the last time); tiny checks
+# every code path.
 FULL = Scale(n_reviews=20_000, pool=3_200, n_sequences=512, repeats=3, n_words=10_000)
 TINY = Scale(n_reviews=120, pool=16, n_sequences=16, repeats=2, n_words=100)
 

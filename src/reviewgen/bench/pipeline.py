@@ -76,13 +76,13 @@ def bench_noop(workdir: Path, repeats: int, targets: tuple[str, ...] = ()) -> li
     Snakemake loads every installed executor plugin when it starts, and the Slurm plugin runs
     ``scontrol show config`` then (to word a help text). It answers at once on a cluster, and is absent on
     a laptop, but a machine with Slurm's client and no running controller (this project's test machines,
-    between Slurm tests) waits about 9 s for it. So where ``scontrol`` exists, the probe is timed too, and
+    between Slurm tests) waits for its timeout. So where ``scontrol`` exists, the probe is timed too, and
     Snakemake once more with an ``scontrol`` that fails at once.
     """
     root = make_copy(workdir / "noop", tiny=True)
     started = time.perf_counter()
     # Snakemake builds it, running independent stages side by side; `dvc commit` then records the
-    # outputs in dvc.lock as DVC's own run would have (about 20 s sooner than `dvc repro`).
+    # outputs in dvc.lock as DVC's own run would have (sooner than `dvc repro`, one stage at a time).
     run(root, "snakemake", "--cores", "2", *targets)
     run(root, "dvc", "commit", "--force", *targets)
     build_s = time.perf_counter() - started

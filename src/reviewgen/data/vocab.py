@@ -16,10 +16,9 @@ from typing import Any
 import pandas as pd
 
 from reviewgen.config import get
+from reviewgen.data.tokens import SPECIALS
 from reviewgen.io import read_json, write_json
 
-SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
-PAD, BOS, EOS, UNK = SPECIALS
 _SECTION = "vocab"
 
 

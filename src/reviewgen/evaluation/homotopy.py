@@ -15,9 +15,10 @@ from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
 from reviewgen.data.detokenize import detokenize
 from reviewgen.data.sentences import make_tokenizer
+from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.io import get_logger
-from reviewgen.models.sampling import PAD_ID, generating
+from reviewgen.models.sampling import generating
 
 log = get_logger("evaluation.homotopy")
 METHODS = ("linear", "slerp")

@@ -14,6 +14,7 @@ import torch
 
 from reviewgen.config import get
 from reviewgen.data.detokenize import detokenize
+from reviewgen.data.tokens import EOS_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.experiments.common import (
     StageOutputs,
@@ -32,8 +33,6 @@ from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.batching import pad_batch
 from reviewgen.training.runtime import seed_everything
 from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer, to_device
-
-EOS_ID = 2
 
 
 def sentence_splits(sentences: pd.DataFrame, vocab: Vocab, max_tokens: int) -> tuple[dict, int]:

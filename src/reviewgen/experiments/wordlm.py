@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from reviewgen.config import ConfigError, get
 from reviewgen.data.scaling import FeatureScaler
+from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.conditioning import marginal_draws, marginal_nll, oracle_gain_nats
 from reviewgen.evaluation.metrics import perplexity
@@ -32,7 +33,7 @@ from reviewgen.experiments.common import (
     tracked_run,
     train_settings,
 )
-from reviewgen.experiments.lm_data import PAD_ID, SPLITS, held_out_nll, sequence_batches, token_loss
+from reviewgen.experiments.lm_data import SPLITS, held_out_nll, sequence_batches, token_loss
 from reviewgen.io import read_json
 from reviewgen.models.registry import save_model
 from reviewgen.models.wordlm import ConditionedWordLM

@@ -14,7 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .sampling import BOS_ID, EOS_ID, autoregress, generating, select_rows
+from reviewgen.data.tokens import BOS_ID, EOS_ID
+
+from .sampling import autoregress, generating, select_rows
 
 
 def ngram_windows(seqs: Sequence[Sequence[int]], order: int) -> np.ndarray:
@@ -40,8 +42,8 @@ def _sort_rows(rows: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
     differ from their predecessor (the first row of each distinct value).
 
     A row packed into one integer in base ``base`` sorts like the row itself, and one integer sort is
-    several times faster than ``np.lexsort`` over the columns (let alone ``np.unique(axis=0)``); lexsort
-    is only the fallback for rows too long to pack into 63 bits.
+    cheaper than ``np.lexsort`` over the columns (let alone ``np.unique(axis=0)``), which sorts once per
+    column; lexsort is only the fallback for rows too long to pack into 63 bits.
     """
     width = rows.shape[1]
     if base**width < 2**63:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .sampling import PAD_ID, autoregress, generating, select_rows
+from reviewgen.data.tokens import PAD_ID
+
+from .sampling import autoregress, generating, select_rows
 
 
 class ConditionedWordLM(nn.Module):
