@@ -14,7 +14,7 @@ import torch
 from reviewgen.bench.__main__ import bench_params, main
 from reviewgen.bench.cases import build_cases
 from reviewgen.bench.cli_latency import bench_cli
-from reviewgen.bench.pipeline import bench_noop
+from reviewgen.bench.pipeline import bench_full_pipeline, bench_noop
 from reviewgen.bench.sampling import naive_sample_words
 from reviewgen.bench.spans import SITECUSTOMIZE, SPANS_ENV, read_records, work_seconds
 from reviewgen.bench.training import batchings, fixed_latents, loss_per_token
@@ -138,3 +138,15 @@ def test_work_of_a_training_stage_leaves_out_mlflow():
     records = [{"spans": {"main": 9.0, "mlflow_start": 3.0, "run_body": 5.0, "finish_stage": 2.0}, "process_s": 10.0}]
     assert work_seconds(records) == pytest.approx(3.0)
     assert work_seconds([{"spans": {"main": 1.5}, "process_s": 2.0}]) == pytest.approx(1.5)
+
+
+@pytest.mark.e2e
+def test_pipeline_stages_are_split_into_work_and_overhead(tmp_path):
+    rows = bench_full_pipeline(tmp_path, tiny=True, first=7)  # the data stages and the n-gram's training
+    stages = {row.name: row.figures for row in rows[:-1]}
+    assert list(stages)[0] == "stage fetch_reviews" and "stage train_ngram" in stages
+    for figures in stages.values():
+        assert 0 < figures["work_s"] < figures["seconds"]
+        assert figures["overhead_s"] == pytest.approx(figures["seconds"] - figures["work_s"])
+    assert stages["stage train_ngram"]["mlflow_s"] > 0 and stages["stage join"]["mlflow_s"] == 0
+    assert rows[-1].name == "whole pipeline, clean cache"

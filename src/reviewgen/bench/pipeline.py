@@ -115,13 +115,14 @@ def bench_noop(workdir: Path, repeats: int, targets: tuple[str, ...] = ()) -> li
     return rows
 
 
-def bench_full_pipeline(workdir: Path, tiny: bool = False) -> list[Row]:
+def bench_full_pipeline(workdir: Path, tiny: bool = False, first: int | None = None) -> list[Row]:
     """Every stage of the default pipeline from a clean cache, one ``dvc repro -s`` at a time, in order.
 
     Each stage's fixed overhead is its wall time less its work, the time its Python processes spend in
     the stage's own job (see :func:`reviewgen.bench.spans.work_seconds`): process start, imports, data
     loading, MLflow's set-up and logging, and DVC's bookkeeping are overhead; training and evaluation
-    loops are not. ``tiny`` merges params/tiny.yaml, for the benchmark's own test.
+    loops are not. ``tiny`` merges params/tiny.yaml and ``first`` keeps only the first stages, for the
+    benchmark's own test.
     """
     root = make_copy(workdir / "full", tiny=tiny)
     hooks, spans = workdir / "spans-hook", workdir / "spans"
@@ -129,7 +130,7 @@ def bench_full_pipeline(workdir: Path, tiny: bool = False) -> list[Row]:
     (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
     env = {SPANS_ENV: str(spans),
            "PYTHONPATH": os.pathsep.join(p for p in (str(hooks), os.environ.get("PYTHONPATH", "")) if p)}
-    stages = run(root, "dvc", "stage", "list", "--name-only").stdout.split()
+    stages = run(root, "dvc", "stage", "list", "--name-only").stdout.split()[:first]
     rows, total, total_overhead = [], 0.0, 0.0
     for stage in stages:
         shutil.rmtree(spans, ignore_errors=True)
@@ -149,8 +150,8 @@ def bench_full_pipeline(workdir: Path, tiny: bool = False) -> list[Row]:
     peak = max(row.figures["peak_mib"] for row in rows)
     rows.append(Row("pipeline", "whole pipeline, clean cache",
                     {"seconds": total, "overhead_s": total_overhead, "peak_mib": peak},
-                    note=f"{'tiny' if tiny else 'default'} params; overhead target <= 2 s a stage; "
-                         "outside_python = DVC's own time; peak = largest single process"))
+                    note=f"{'tiny' if tiny else 'default'} params, {len(stages)} stages; overhead target <= 2 s "
+                         "a stage; outside_python = DVC's own time; peak = largest single process"))
     return rows
 
 
