@@ -1,5 +1,7 @@
 """The ``reviewgen`` command end to end, on tiny trained models in a temporary results folder."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,15 @@ def test_sample_wordlm_inside_the_training_range(capsys, results):
 )
 def test_sample_refuses_values_that_cannot_be_right(capsys, results, args, message):
     assert message in one_line_error(capsys, results, "sample", "--model", "wordlm", *args)
+
+
+@pytest.mark.parametrize("command", [["tense", "convert", "walk", "--from", "sp", "--to", "p"],
+                                     ["sample", "--model", "wordlm", "-n", "2", "--max-len", "5"]])
+def test_a_conversion_or_a_sample_imports_nothing_it_does_not_use(results, command):
+    """What a user waits for: the command answers without MLflow, pandas, NLTK and the tense-data tools."""
+    heavy = ["mlflow", "pandas", "matplotlib", "nltk", "wordfreq", "lemminflect", "jsonschema", "scipy", "sklearn"]
+    code = (f"import sys; from reviewgen.cli import main; assert main({['--results', str(results), *command]!r}) == 0; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"

@@ -28,7 +28,6 @@ from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tenses import TENSES
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import METHODS, homotopy, homotopy_rows, tokenize
-from reviewgen.evaluation.tense_eval import four_tense_samples
 from reviewgen.models.ngram import CharNGramCounts
 from reviewgen.models.registry import load_model
 
@@ -204,6 +203,8 @@ def tense_generate(args: argparse.Namespace) -> list[str]:
     model, codec = load_tense_model(args)
     if args.prior == "aggregate" and len(model.prior_mu) == 0:
         raise CliError(f"the {args.variant} model has no fitted aggregate prior; use --prior standard")
+    from reviewgen.evaluation.tense_eval import four_tense_samples  # pandas and NLTK: this command only
+
     generator = torch.Generator().manual_seed(args.seed)
     samples = four_tense_samples(model, codec, args.n, generator, standard=args.prior == "standard")
     return [" ".join(forms) for forms in samples]

@@ -18,6 +18,7 @@ import torch
 import yaml
 
 from reviewgen.bench.cases import build_cases
+from reviewgen.bench.cli_latency import bench_cli
 from reviewgen.bench.data_stages import bench_data
 from reviewgen.bench.pipeline import REPO, bench_full_pipeline, bench_noop, last_pipeline_rows
 from reviewgen.bench.sampling import bench_sampling
@@ -85,8 +86,12 @@ def run_all(scale: Scale, tiny: bool, pipeline: bool, out_dir: Path, workdir: Pa
     rows += data_rows
     if tiny:
         rows.append(Row("pipeline", "nothing to do", note="skipped with --tiny (starts DVC and Snakemake)"))
+        rows.append(Row("cli", "reviewgen", note="skipped with --tiny (needs the models of a pipeline run)"))
     else:
-        rows += bench_noop(workdir, scale.repeats)
+        rows += bench_noop(workdir, scale.repeats)  # builds the tiny pipeline in workdir/noop
+        progress("nothing to do", started)
+        rows += bench_cli(workdir / "noop", scale.repeats)
+        progress("cli", started)
     rows += bench_full_pipeline(workdir) if pipeline else last_pipeline_rows(out_dir)
     return rows
 
