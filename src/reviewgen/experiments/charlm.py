@@ -25,7 +25,6 @@ from reviewgen.experiments.common import (
     train_settings,
 )
 from reviewgen.experiments.lm_data import char_splits, held_out_nll, sequence_batches, token_loss, window_batches
-from reviewgen.io import atomic_path
 from reviewgen.models.charrnn import CharRNNLM
 from reviewgen.models.ngram import CharNGramCounts, FeedForwardNGramLM
 from reviewgen.models.registry import save_model
@@ -172,9 +171,8 @@ def train_counts(cfg: dict[str, Any], sentences: Path, vocab_path: Path, outputs
             "test_bits_per_char": model.cross_entropy_bits(splits["test"], k=add_k),
             "train_sentences": len(splits["train"]), "left_out": left_out, "device": "cpu",
         }
-        with atomic_path(outputs.model) as tmp:
-            torch.save({"format": 1, "kind": "ngram-counts", "state": model.state_dict(),
-                        "extra": {"vocab": str(vocab_path), "metrics": metrics}}, tmp)
+        save_model(outputs.model, "ngram-counts", {"order": order, "vocab_size": len(vocab)}, model,
+                   extra={"vocab": str(vocab_path), "metrics": metrics})
         temperatures, per, max_len = sampling_settings(cfg)
         rng = np.random.default_rng(get(cfg["charlm.data"], "seed", int, "charlm.data"))
         samples = {t: model.sample(per, max_len, t, rng) for t in temperatures}
