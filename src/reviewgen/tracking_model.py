@@ -54,15 +54,8 @@ class ReviewgenSampler(mlflow.pyfunc.PythonModel):
         from reviewgen.models.registry import load_model
 
         path = context.artifacts["model"]
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        self.kind = payload["kind"]
-        self.extra = payload["extra"]
-        if self.kind == "ngram-counts":
-            from reviewgen.models.ngram import CharNGramCounts
-
-            self.model = CharNGramCounts.from_state_dict(payload["state"])
-        else:
-            self.model, _, _ = load_model(path)
+        self.kind = torch.load(path, map_location="cpu", weights_only=True)["kind"]
+        self.model, _, self.extra = load_model(path)
         vocab = context.artifacts.get("vocab")
         self.vocab = Vocab.load(vocab) if vocab else None
 
