@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from reviewgen.data.scaling import FeatureScaler
+from reviewgen.evaluation.conditioning import marginal_draws
 from reviewgen.experiments.lm_data import held_out_nll, sequence_batches
 from reviewgen.experiments.wordlm import Split, conditioned_step, conditioning_metrics, sequence_logprobs
 from reviewgen.models.wordlm import ConditionedWordLM
@@ -40,12 +41,12 @@ def test_a_model_that_ignores_its_features_gains_nothing_over_the_marginal():
 def test_marginal_of_a_conditioned_model_lies_between_best_and_worst_draw():
     model = tiny_model(condition_output=True)
     with torch.no_grad():
-        model.feature_out.weight.mul_(20.0)  # make the features matter
+        model.feature_out.weight.copy_(torch.linspace(-6.0, 6.0, V)[:, None])  # make the features matter
     split = Split(SEQS, ROWS, [str(i) for i in range(len(SEQS))], [["x"] * len(s) for s in SEQS])
     scaler = FeatureScaler.fit(["energy"], ROWS)
     metrics = conditioning_metrics(model, split, ROWS, scaler, {"words": {}}, k=3, batch_size=2, seed=0, device=CPU)
     n_tokens = sum(len(s) + 1 for s in SEQS)
-    draws = ROWS[np.random.default_rng(0).integers(0, len(ROWS), size=3)]
+    draws = marginal_draws(ROWS, 3, seed=0)
     per_draw = [-sequence_logprobs(model, SEQS, scaler.transform(np.tile(r, (len(SEQS), 1))), 2, CPU).sum()
                 for r in draws]
     marginal_nll = n_tokens * np.log(metrics["test_perplexity_marginal"])
