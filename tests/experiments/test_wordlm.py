@@ -7,6 +7,7 @@ from reviewgen.evaluation.conditioning import marginal_draws
 from reviewgen.experiments.lm_data import held_out_nll, sequence_batches
 from reviewgen.experiments.wordlm import Split, conditioned_step, conditioning_metrics, sequence_logprobs
 from reviewgen.models.wordlm import ConditionedWordLM
+from reviewgen.training.trainer import StepContext
 
 V, CPU = 12, torch.device("cpu")
 SEQS = [[4, 5, 6], [7, 8], [9, 10, 11, 4], [5], [6, 7, 8, 9, 10]]
@@ -54,3 +55,14 @@ def test_marginal_of_a_conditioned_model_lies_between_best_and_worst_draw():
     # than log K per sequence.
     assert min(per_draw) - len(SEQS) * np.log(3) - 1e-6 <= marginal_nll <= max(per_draw) + 1e-6
     assert marginal_nll <= np.mean(per_draw) + 1e-6  # Jensen
+
+
+def test_the_condition_prior_is_added_in_training_only():
+    model = ConditionedWordLM(V, n_features=1, emb_dim=6, hidden=8, condition_output=True, condition_decay=0.1)
+    with torch.no_grad():
+        model.feature_out.weight.fill_(1.0)
+    batch = next(iter(sequence_batches(SEQS, 5, ROWS)[1]()))
+    plain = conditioned_step(model.eval(), batch, None).loss
+    ctx = StepContext(epoch=1, global_step=0, training=True, state={})
+    trained = conditioned_step(model.eval(), batch, ctx).loss  # eval mode: no dropout, same logits
+    assert float(trained - plain) == pytest.approx(0.1 * V)
