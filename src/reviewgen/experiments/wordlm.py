@@ -120,7 +120,11 @@ def conditioning_metrics(model: ConditionedWordLM, split: Split, train_rows: np.
 def conditioned_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutput:
     inputs, targets, features = batch
     logits, _ = model(inputs, features)
-    return token_loss(logits, targets)
+    out = token_loss(logits, targets)
+    if ctx is not None and ctx.training:
+        # The prior shapes training only: validation and test losses stay plain per-token NLL.
+        out.loss = out.loss + model.condition_penalty()
+    return out
 
 
 def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_path: Path) -> Experiment:
