@@ -47,7 +47,9 @@ class Repeat:
 @dataclass(frozen=True)
 class Collect:
     """Files a report reads from training stages: output ``output`` of each stage, for every model
-    params names. DVC depends on their common folder, Snakemake on each file."""
+    params names. DVC depends on their common folder, Snakemake on each file. The folder holds every
+    model of that kind of output, so under DVC a report also reruns when a model it does not read
+    changes there (a retrained word LM reruns report_tense); Snakemake follows the files."""
 
     folder: str
     sources: tuple[tuple[str, str], ...]  # (stage, output name)
