@@ -1,0 +1,1 @@
+"""Loading, joining and splitting the data: reviews, audio features, sentences, vocabularies, tense pairs."""

@@ -1,0 +1,1 @@
+"""Numbers from models and data (metrics, BLEU, Gaussian score, homotopies, word frequencies); no rendering."""

@@ -1,0 +1,1 @@
+"""The one training loop, its checkpoints, batching, LM streams and schedules; it knows no model."""
