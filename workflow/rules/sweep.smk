@@ -34,6 +34,8 @@ POINT_OUTPUT_ARGS = (
 rule sweeps:
     input:
         expand("results/sweeps/{sweep}/summary.md", sweep=SWEEPS),
+        # The tense trade-off plot: Gaussian score against held-out BLEU over the KL weight.
+        ["results/sweeps/tense_kl_weight/tradeoff.png"] if "tense_kl_weight" in SWEEPS else [],
 
 
 rule sweep_parent:
@@ -98,3 +100,16 @@ rule sweep_summary:
     shell:
         "python workflow/scripts/sweep.py finish --parent {input.parent}"
         " --metrics {input.metrics:q} --md {output.md} --csv {output.csv}"
+
+
+rule sweep_tense_tradeoff:
+    input:
+        script="workflow/scripts/report_tense_sweep.py",
+        summary="results/sweeps/tense_kl_weight/summary.csv",
+    output:
+        "results/sweeps/tense_kl_weight/tradeoff.png",
+    log:
+        "logs/sweep_tense_tradeoff.log",
+    localrule: True
+    shell:
+        "python {input.script} --summary {input.summary} --key kl.max_weight --out {output} --log-file {log}"

@@ -34,7 +34,7 @@ from reviewgen.experiments.common import (
 )
 from reviewgen.experiments.lm_data import bucketed
 from reviewgen.models.registry import save_model
-from reviewgen.models.tense_cvae import TenseCVAE
+from reviewgen.models.tense_cvae import PriorCover, TenseCVAE
 from reviewgen.training.batching import bucket_batches
 from reviewgen.training.runtime import seed_everything
 from reviewgen.training.schedules import TeacherForcing
@@ -84,16 +84,21 @@ def pair_batches(pairs, codec: CharCodec, batch_size: int):
     return bucketed([len(p.source) + 1 for p in pairs], batch_size, examples.make)[1]
 
 
-def make_step(free_bits: float):
+def make_step(free_bits: float, cover: PriorCover | None = None, cover_weight: float = 0.0, cover_samples: int = 0):
     def step(model: TenseCVAE, batch: tuple, ctx: Any) -> StepOutput:
         src, src_len, src_tense, tgt, tgt_tense, attend = batch
         kl, tf = ctx.state["kl"], ctx.state["teacher_forcing"]
-        logits, mu, logvar = model(src, src_len, src_tense, tgt, tgt_tense,
-                                   teacher_forcing=tf.value if ctx.training else 1.0, attend=attend)
+        teacher = tf.value if ctx.training else 1.0
+        logits, mu, logvar = model(src, src_len, src_tense, tgt, tgt_tense, teacher_forcing=teacher, attend=attend)
         loss, weight, sums = model.loss(logits, tgt, mu, logvar, kl.value, free_bits)
+        metrics = {"nll": sums["nll"], "kl": sums["kl"]}
         if ctx.training:
             kl.step()
-        return StepOutput(loss, weight, {"nll": sums["nll"], "kl": sums["kl"]})
+            if cover is not None and cover_weight > 0:
+                prior_nll = cover.loss(model, cover_samples, ctx.epoch, teacher)
+                loss = loss + cover_weight * prior_nll / weight
+                metrics["prior_nll"] = prior_nll.item()
+        return StepOutput(loss, weight, metrics)
     return step
 
 
@@ -143,9 +148,14 @@ def train_tense_cvae(variant: str, cfg: dict[str, Any], tense_dir: Path, outputs
         teacher.step()
         return logged | validation_scores(model, codec, data.valid, rows, n_gaussian, config.seed)
 
+    cover_cfg = section.get("prior_cover") or {}
+    cover_weight = get(cover_cfg, "weight", float, f"{where}.prior_cover", default=0.0, minimum=0.0)
+    cover_samples = get(cover_cfg, "samples", int, f"{where}.prior_cover", default=batch_size, minimum=1)
+    cover = PriorCover(*codec.batch([w for row in rows for w in row]), len(TENSES)) if cover_weight else None
+    step = make_step(get(section, "free_bits", float, where), cover, cover_weight, cover_samples)
     seed_everything(config.seed)
     model = TenseCVAE(**hparams)
-    trainer = Trainer(model, config, outputs.checkpoint, make_step(get(section, "free_bits", float, where)),
+    trainer = Trainer(model, config, outputs.checkpoint, step,
                       train_batches, pair_batches(data.valid, codec, batch_size),
                       state={"kl": kl, "teacher_forcing": teacher}, epoch_end=epoch_end, hparams=hparams,
                       log_name=name)
