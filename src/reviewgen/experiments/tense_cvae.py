@@ -2,11 +2,12 @@
 
 Each epoch every training verb is read once, from a random tense, and its one z is decoded into all
 four tenses (the Gaussian score decodes one z in the four tenses), a share of rows with the attention
-path hidden; with ``prior_cover`` each batch also decodes draws of z ~ N(0, I) as the training verb whose
-posterior is densest there (``models.tense_cvae.PriorCover``). Every epoch logs cross-entropy, KL,
-KL weight, teacher-forcing ratio, validation BLEU-4 and exact matches, and the Gaussian score with
-z ~ N(0, I); the kept epoch is the best of their sum (``monitor``). The test verbs and reference pairs are read only by the final evaluation; an
-aggregate-posterior prior is then fitted and scored as a separate, labelled extra.
+path hidden; with ``prior_cover`` each batch also decodes draws of z ~ N(0, I) as the training verb
+whose posterior is densest there (``models.tense_cvae.PriorCover``). Every epoch logs cross-entropy,
+KL, KL weight, teacher-forcing ratio, validation BLEU-4 and exact matches, and the Gaussian score with
+z ~ N(0, I); the kept epoch is the best of their sum (``monitor``). The test verbs and reference pairs
+are read only by the final evaluation; an aggregate-posterior prior is then fitted and scored as a
+separate, labelled extra.
 """
 
 from __future__ import annotations
