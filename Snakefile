@@ -1,4 +1,5 @@
-# reviewgen for Snakemake: the same stages as dvc.yaml, reading the same params.yaml.
+# reviewgen for Snakemake: the same stages as dvc.yaml (both from src/reviewgen/pipeline/stages.py),
+# reading the same params.yaml.
 #   snakemake --cores 2                       # local
 #   snakemake --configfile params/full.yaml   # research scale on top of params.yaml
 from snakemake.utils import min_version
@@ -24,15 +25,5 @@ include: "workflow/rules/sweep.smk"
 
 rule all:
     input:
-        rules.build_vocab.output,
-        rules.build_tense_data.output,
-        rules.train_ngram.output,
-        expand(rules.train_charlm.output, arch=CHARLM_ARCHS),
-        rules.train_wordlm.output,
-        rules.train_sentence_vae.output,
-        expand(rules.train_tense_cvae.output, variant=TENSE_VARIANTS),
-        rules.report_wordfreq.output,
-        rules.report_overview.output,
-        rules.report_homotopy.output,
-        rules.report_tense.output,
+        all_outputs(),
     default_target: True

@@ -15,6 +15,9 @@ from reviewgen.config import deep_merge
 
 REPO = Path(__file__).resolve().parents[1]
 
+# MLflow 3 reports usage over the network by default; tests, and the stages they start, never do.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
 
 def tool_env(workdir: Path) -> dict[str, str]:
     """Environment for the orchestrators: this interpreter's tools first, no analytics, local MLflow."""
@@ -49,6 +52,14 @@ class PipelineCopy:
 def make_pipeline_copy(dest: Path, tiny: bool = True) -> PipelineCopy:
     """A git repository holding a copy of the pipeline (tiny params merged in by default)."""
     return PipelineCopy(make_copy(dest, tiny))
+
+
+@pytest.fixture(scope="module")
+def mlflow_store(tmp_path_factory) -> tuple[str, Path]:
+    """A SQLite MLflow store and its directory, shared by one test module: creating a store runs
+    MLflow's schema migrations, which take seconds."""
+    root = tmp_path_factory.mktemp("mlflow")
+    return f"sqlite:///{root / 'mlflow.db'}", root
 
 
 @pytest.fixture

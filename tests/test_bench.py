@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 from reviewgen.bench.__main__ import bench_params, main
 from reviewgen.bench.cases import build_cases
-from reviewgen.bench.pipeline import bench_noop
+from reviewgen.bench.cli_latency import bench_cli
+from reviewgen.bench.pipeline import bench_full_pipeline, bench_noop
 from reviewgen.bench.sampling import naive_sample_words
+from reviewgen.bench.spans import SITECUSTOMIZE, SPANS_ENV, read_records, work_seconds
 from reviewgen.bench.training import batchings, fixed_latents, loss_per_token
 from reviewgen.data.sentences import split_reviews
 from reviewgen.data.synthetic import FEATURES, generate_corpus
-from reviewgen.models.sampling import EOS_ID
+from reviewgen.data.tokens import EOS_ID
 from reviewgen.models.wordlm import ConditionedWordLM
+from tests.reports.tiny_models import make_sentence_vae, make_tense_models
+from tests.test_cli import make_wordlm
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +39,7 @@ def test_tiny_benchmark_writes_its_table(tmp_path, capsys):
     path = main(["--tiny", "--out", str(tmp_path)])
     record = json.loads(path.read_text())
     rows = {row["name"]: row for row in record["rows"]}
-    assert {row["section"] for row in record["rows"]} == {"training", "sampling", "data", "pipeline"}
+    assert {row["section"] for row in record["rows"]} == {"training", "sampling", "data", "pipeline", "cli"}
     for model in ("charlm-rnn", "charlm-gru", "charlm-lstm", "wordlm", "sentence_vae", "tense_cvae"):
         fast, naive = rows[f"{model} cpu bucketed"]["figures"], rows[f"{model} cpu naive"]["figures"]
         assert fast["tokens_per_s"] > 0 and naive["seqs_per_s"] > 0
@@ -95,6 +103,60 @@ def test_nothing_to_do_runs_are_timed(tmp_path):
     rows = bench_noop(tmp_path, repeats=1, targets=("build_tense_data",))
     names = ["dvc repro, nothing to do", "snakemake --cores 2, nothing to do"]
     if shutil.which("scontrol"):
-        names += ["  of which scontrol show config", "snakemake --cores 2, nothing to do, no Slurm client"]
+        names += ["  of which scontrol show config", "snakemake --cores 2, nothing to do, stale slurm.conf"]
     assert [row.name for row in rows] == names
     assert all(row.figures["seconds"] > 0 for row in rows)
+
+
+def test_cli_latency_is_timed_against_the_eager_imports(tmp_path):
+    results = tmp_path / "results"  # bench_cli runs in a pipeline copy: its models are under results/
+    paths = make_sentence_vae(results)
+    make_tense_models(results)
+    make_wordlm(results, Path(paths["vocab"]))
+    rows = bench_cli(tmp_path, repeats=1)
+    assert [row.name for row in rows] == ["reviewgen tense convert", "reviewgen sample", "  python -c 'import torch'"]
+    assert all(row.figures["seconds"] > 0 for row in rows)
+    assert all(row.figures["naive_s"] > 0 for row in rows[:2])
+
+
+def test_spans_split_a_stage_into_work_and_overhead(tmp_path):
+    """A stage script under the benchmark's sitecustomize records its spans; its outputs are unchanged."""
+    hooks, spans = tmp_path / "hooks", tmp_path / "spans"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    scripts = tmp_path / "workflow" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "demo.py").write_text(
+        "import pathlib, time\n"
+        "from reviewgen.stage import run_stage\n"
+        "def main():\n"
+        "    time.sleep(0.2)\n"
+        "    pathlib.Path('out.txt').write_text('made')\n"
+        "if __name__ == '__main__':\n"
+        "    run_stage(main)\n")
+    env = dict(os.environ, **{SPANS_ENV: str(spans)})
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(hooks), env.get("PYTHONPATH", "")) if p)
+    subprocess.run([sys.executable, "workflow/scripts/demo.py"], cwd=tmp_path, env=env, check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", "pass"], cwd=tmp_path, env=env, check=True, timeout=60)  # not a stage
+    records = read_records(spans)
+    assert [r["script"] for r in records] == ["workflow/scripts/demo.py"]
+    assert (tmp_path / "out.txt").read_text() == "made"
+    assert 0.2 <= work_seconds(records) <= records[0]["process_s"]
+
+
+def test_work_of_a_training_stage_leaves_out_mlflow():
+    records = [{"spans": {"main": 9.0, "mlflow_start": 3.0, "run_body": 5.0, "finish_stage": 2.0}, "process_s": 10.0}]
+    assert work_seconds(records) == pytest.approx(3.0)
+    assert work_seconds([{"spans": {"main": 1.5}, "process_s": 2.0}]) == pytest.approx(1.5)
+
+
+@pytest.mark.e2e
+def test_pipeline_stages_are_split_into_work_and_overhead(tmp_path):
+    rows = bench_full_pipeline(tmp_path, tiny=True, first=7)  # the data stages and the n-gram's training
+    stages = {row.name: row.figures for row in rows[:-1]}
+    assert list(stages)[0] == "stage fetch_reviews" and "stage train_ngram" in stages
+    for figures in stages.values():
+        assert 0 < figures["work_s"] < figures["seconds"]
+        assert figures["overhead_s"] == pytest.approx(figures["seconds"] - figures["work_s"])
+    assert stages["stage train_ngram"]["mlflow_s"] > 0 and stages["stage join"]["mlflow_s"] == 0
+    assert rows[-1].name == "whole pipeline, clean cache"

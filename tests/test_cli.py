@@ -1,7 +1,10 @@
 """The ``reviewgen`` command end to end, on tiny trained models in a temporary results folder."""
 
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -12,7 +15,7 @@ from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import homotopy
 from reviewgen.evaluation.tense_eval import four_tense_samples
 from reviewgen.models.registry import MODEL_KINDS, load_model, save_model
-from tests.reports.tiny_models import make_sentence_vae, make_tense_models
+from tests.reports.tiny_models import SENTENCES, make_sentence_vae, make_tense_models
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +25,7 @@ def results(tmp_path_factory) -> Path:
     paths = make_sentence_vae(root)
     make_tense_models(root)
     make_wordlm(root, Path(paths["vocab"]))
+    make_charlms(root)
     return root
 
 
@@ -35,6 +39,23 @@ def make_wordlm(root: Path, vocab_path: Path) -> None:
     save_model(root / "models" / "wordlm.pt", "wordlm", hparams, model,
                {"vocab": str(vocab_path), "features": scaler.to_json(), "feature_medians": [0.5],
                 "feature_train_range": [[0.1], [0.9]], "metrics": {}})
+
+
+def make_charlms(root: Path) -> None:
+    """The count n-gram fitted on the tiny sentences and an untrained LSTM, saved as the char stages save them."""
+    counts: dict[str, int] = {}
+    for char in "".join(SENTENCES):
+        counts[char] = counts.get(char, 0) + 1
+    vocab, vocab_path = Vocab.from_counts(counts), root / "vocab_chars.json"
+    vocab.save(vocab_path)
+    seqs = [vocab.encode(list(s)) for s in SENTENCES]
+    ngram = {"order": 3, "vocab_size": len(vocab)}
+    save_model(root / "models" / "charlm-ngram.pt", "ngram-counts", ngram,
+               MODEL_KINDS["ngram-counts"](**ngram).fit(seqs), {"vocab": str(vocab_path)})
+    torch.manual_seed(0)
+    lstm = {"vocab_size": len(vocab), "cell": "lstm", "emb_dim": 4, "hidden": 8}
+    save_model(root / "models" / "charlm-lstm.pt", "charlm", lstm, MODEL_KINDS["charlm"](**lstm),
+               {"vocab": str(vocab_path)})
 
 
 def run(capsys, results: Path, *args: str) -> tuple[int, list[str], str]:
@@ -156,3 +177,33 @@ def test_sample_wordlm_inside_the_training_range(capsys, results):
 )
 def test_sample_refuses_values_that_cannot_be_right(capsys, results, args, message):
     assert message in one_line_error(capsys, results, "sample", "--model", "wordlm", *args)
+
+
+@pytest.mark.parametrize("command", [["tense", "convert", "walk", "--from", "sp", "--to", "p"],
+                                     ["sample", "--model", "wordlm", "-n", "2", "--max-len", "5"]])
+def test_a_conversion_or_a_sample_imports_nothing_it_does_not_use(results, command):
+    """What a user waits for: the command answers without MLflow, pandas, NLTK and the tense-data tools."""
+    heavy = ["mlflow", "pandas", "matplotlib", "nltk", "wordfreq", "lemminflect", "jsonschema", "scipy", "sklearn"]
+    code = (f"import sys; from reviewgen.cli import main; assert main({['--results', str(results), *command]!r}) == 0; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("name", ["charlm-ngram", "charlm-lstm"])
+def test_sample_a_character_lm(capsys, results, name):
+    code, out, _ = run(capsys, results, "sample", "--model", name, "-n", "3", "--seed", "4", "--max-len", "30")
+    assert code == 0
+    model, _, extra = load_model(results / "models" / f"{name}.pt")
+    # The count n-gram draws with numpy's generator, the networks with torch's.
+    generator = np.random.default_rng(4) if name == "charlm-ngram" else torch.Generator().manual_seed(4)
+    expected = model.sample(3, 30, 0.8, generator)
+    assert out == ["".join(Vocab.load(extra["vocab"]).decode(ids)) for ids in expected]
+    assert len(out) == 3 and any(out)
+
+
+def test_sample_a_character_lm_refuses_features_and_names_its_stage(capsys, results, tmp_path):
+    err = one_line_error(capsys, results, "sample", "--model", "charlm-ngram", "--energy", "0.5")
+    assert "charlm-ngram is not conditioned on track features" in err
+    assert "`dvc repro train_ngram`" in one_line_error(capsys, tmp_path, "sample", "--model", "charlm-ngram")

@@ -38,6 +38,8 @@ TESTED_IN = {
     "make run": "Makefile",
     "make test": "Makefile",
     "make bench": "tests/test_bench.py",
+    "python -m reviewgen.pipeline.dvc_yaml --write": "tests/pipeline/test_dvc_yaml.py",
+    "python -m reviewgen.pipeline.dvc_yaml --check": "tests/pipeline/test_dvc_yaml.py",
     "snakemake --cores 2": "tests/conftest.py",
     "snakemake --cores 2 --configfile params/tiny.yaml": "tests/conftest.py",
     "snakemake --cores 4 --profile slurm --configfile params/full.yaml": "tests/workflow/test_slurm.py",

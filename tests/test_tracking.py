@@ -1,8 +1,8 @@
 """MLflow tracking against throwaway SQLite stores under tmp_path.
 
-Creating a store runs MLflow's schema migrations (seconds), so most tests share one store and use
-their own experiment; the parallel test makes its own fresh store because the race it checks is the
-one of several processes creating the schema at once.
+Creating a store runs MLflow's schema migrations (seconds), so most tests share one store (the
+`mlflow_store` fixture) and use their own experiment; the parallel test makes its own fresh store
+because the race it checks is the one of several processes creating the schema at once.
 """
 
 import logging
@@ -19,17 +19,6 @@ from reviewgen import tracking
 
 SECRET = "fake-spotify-secret-5f2b9c"
 PARAM_SECRET = "param-secret-91d3e7"
-
-
-@pytest.fixture(autouse=True)
-def _quiet_mlflow(monkeypatch):
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mlflow")
-    return f"sqlite:///{root / 'mlflow.db'}", root
 
 
 def runs_of(uri, experiment):
@@ -110,8 +99,8 @@ def test_run_tags_fill_mlflow_source_user_and_dvc_experiment(monkeypatch, tmp_pa
     assert tracking.run_tags("cpu")["dvc_experiment"] == "fuzzy-lamb"
 
 
-def test_experiments_are_model_training_experiments(store):
-    uri, _ = store
+def test_experiments_are_model_training_experiments(mlflow_store):
+    uri, _ = mlflow_store
     client = MlflowClient(uri)
     with tracking.start_run("kind-new", "x", {}, {}, tracking_uri=uri):
         pass
@@ -123,8 +112,8 @@ def test_experiments_are_model_training_experiments(store):
     assert client.get_experiment(old).tags["mlflow.experimentKind"] == "custom_model_development"
 
 
-def test_datasets_are_run_inputs_with_the_given_digest(store, tmp_path):
-    uri, _ = store
+def test_datasets_are_run_inputs_with_the_given_digest(mlflow_store, tmp_path):
+    uri, _ = mlflow_store
     data = tmp_path / "sentences.parquet"
     data.write_bytes(b"rows")
     with tracking.start_run("datasets", "x", {}, {}, tracking_uri=uri) as run:
@@ -135,8 +124,8 @@ def test_datasets_are_run_inputs_with_the_given_digest(store, tmp_path):
     assert [(t.key, t.value) for t in logged.tags] == [("mlflow.data.context", "training")]
 
 
-def test_run_logs_params_metrics_artifacts_and_no_secret(store, tmp_path, monkeypatch):
-    uri, root = store
+def test_run_logs_params_metrics_artifacts_and_no_secret(mlflow_store, tmp_path, monkeypatch):
+    uri, root = mlflow_store
     monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", SECRET)
     params = {"wordlm": {"lr": 0.1, "hidden": 8}, "spotify": {"client_secret": PARAM_SECRET}}
     report = tmp_path / "report.json"
@@ -161,8 +150,8 @@ def test_run_logs_params_metrics_artifacts_and_no_secret(store, tmp_path, monkey
     assert SECRET.encode() not in stored and PARAM_SECRET.encode() not in stored
 
 
-def test_failing_block_marks_the_run_failed(store):
-    uri, _ = store
+def test_failing_block_marks_the_run_failed(mlflow_store):
+    uri, _ = mlflow_store
     with pytest.raises(RuntimeError, match="boom"):
         with tracking.start_run("failing", "x", {}, {}, tracking_uri=uri):
             raise RuntimeError("boom")
@@ -170,8 +159,8 @@ def test_failing_block_marks_the_run_failed(store):
     assert logged.info.status == "FAILED"
 
 
-def test_resume_continues_the_same_run(store, caplog):
-    uri, _ = store
+def test_resume_continues_the_same_run(mlflow_store, caplog):
+    uri, _ = mlflow_store
     with pytest.raises(KeyboardInterrupt):
         with tracking.start_run("resume", "r", {"lr": 0.1, "device": "cuda"}, {}, tracking_uri=uri) as first:
             first.log_metrics({"loss": 3.0}, step=1)
@@ -187,8 +176,8 @@ def test_resume_continues_the_same_run(store, caplog):
     assert any("device" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
-def test_resuming_an_unknown_run_starts_a_new_one(store):
-    uri, _ = store
+def test_resuming_an_unknown_run_starts_a_new_one(mlflow_store):
+    uri, _ = mlflow_store
     with tracking.start_run("lost", "r", {}, {}, run_id="0" * 32, tracking_uri=uri) as run:
         pass
     assert run.run_id != "0" * 32

@@ -8,24 +8,14 @@ from mlflow import MlflowClient
 
 from reviewgen import tracking
 from reviewgen.data.scaling import FeatureScaler
-from reviewgen.data.vocab import SPECIALS, Vocab
+from reviewgen.data.tokens import SPECIALS
+from reviewgen.data.vocab import Vocab
 from reviewgen.models.charrnn import CharRNNLM
 from reviewgen.models.registry import save_model
 from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.tracking_model import SIGNATURE, registered_name
 
 WORDS = ["great", "song", "loud", "calm", "beat"]
-
-
-@pytest.fixture(autouse=True)
-def _quiet_mlflow(monkeypatch):
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mlflow-models")
-    return f"sqlite:///{root / 'mlflow.db'}", root
 
 
 def tiny_wordlm(root):
@@ -42,8 +32,8 @@ def tiny_wordlm(root):
     return path
 
 
-def test_wordlm_registered_and_loaded_by_name_samples_text(store):
-    uri, root = store
+def test_wordlm_registered_and_loaded_by_name_samples_text(mlflow_store):
+    uri, root = mlflow_store
     path = tiny_wordlm(root)
     with tracking.start_run("models-test", "train_wordlm", {}, {}, tracking_uri=uri) as run:
         model_uri = run.log_model(path)
@@ -66,8 +56,8 @@ def test_wordlm_registered_and_loaded_by_name_samples_text(store):
         loaded.predict(pd.DataFrame([{"n": 1, "tempo": 120.0}]))
 
 
-def test_charlm_model_has_its_own_name_and_rejects_features(store):
-    uri, root = store
+def test_charlm_model_has_its_own_name_and_rejects_features(mlflow_store):
+    uri, root = mlflow_store
     vocab = Vocab(list(SPECIALS) + list("abc"))
     vocab.save(root / "chars.json")
     model = CharRNNLM(len(vocab), emb_dim=4, hidden=4)
@@ -92,7 +82,6 @@ class Context:  # what MLflow hands load_context: the artifacts' local paths
 
 
 def test_sampler_decodes_vae_and_tense_models_without_a_store(tmp_path):
-    from reviewgen.data.charcodec import SPECIALS as CHAR_SPECIALS
     from reviewgen.models.sentence_vae import SentenceVAE
     from reviewgen.models.tense_cvae import TenseCVAE
     from reviewgen.tracking_model import ReviewgenSampler
@@ -108,7 +97,7 @@ def test_sampler_decodes_vae_and_tense_models_without_a_store(tmp_path):
     texts = sampler.predict(None, pd.DataFrame([{"n": 2, "max_len": 5}]))
     assert len(texts) == 2 and all(set(t.split()) <= set(WORDS) | {"<unk>"} for t in texts)
 
-    chars = list(CHAR_SPECIALS) + list("abc")
+    chars = list(SPECIALS) + list("abc")
     hparams = {"n_chars": len(chars), "hidden": 8, "latent": 4, "cond_dim": 2, "emb_dim": 4}
     save_model(tmp_path / "tense.pt", "tense_cvae", hparams, TenseCVAE(**hparams), extra={"chars": chars})
     sampler = ReviewgenSampler()

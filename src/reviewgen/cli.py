@@ -28,7 +28,6 @@ from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tenses import TENSES
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import METHODS, homotopy, homotopy_rows, tokenize
-from reviewgen.evaluation.tense_eval import four_tense_samples
 from reviewgen.models.ngram import CharNGramCounts
 from reviewgen.models.registry import load_model
 
@@ -99,12 +98,6 @@ def check_in_training_range(extra: dict, names: list[str], given: dict[str, floa
 def sample(args: argparse.Namespace) -> list[str]:
     check_sampling(args)
     generator = torch.Generator().manual_seed(args.seed)
-    if args.model == "charlm-ngram":
-        payload = torch.load(model_file(args.results, args.model), map_location="cpu", weights_only=True)
-        counts = CharNGramCounts.from_state_dict(payload["state"])
-        vocab = load_vocab(payload["extra"], args.vocab)
-        rng = np.random.default_rng(args.seed)
-        return ["".join(vocab.decode(ids)) for ids in counts.sample(args.n, args.max_len, args.temperature, rng)]
     model, _, extra = load_model(model_file(args.results, args.model))
     vocab = load_vocab(extra, args.vocab)
     given = {name: getattr(args, name) for name in FEATURES if getattr(args, name) is not None}
@@ -120,6 +113,8 @@ def sample(args: argparse.Namespace) -> list[str]:
         return [" ".join(vocab.decode(ids)) for ids in samples]
     if given:
         raise CliError(f"{args.model} is not conditioned on track features; drop {sorted(given)}")
+    if isinstance(model, CharNGramCounts):  # counts draw with numpy's generator, as in training
+        generator = np.random.default_rng(args.seed)
     return ["".join(vocab.decode(ids)) for ids in model.sample(args.n, args.max_len, args.temperature, generator)]
 
 
@@ -204,6 +199,8 @@ def tense_generate(args: argparse.Namespace) -> list[str]:
     model, codec = load_tense_model(args)
     if args.prior == "aggregate" and len(model.prior_mu) == 0:
         raise CliError(f"the {args.variant} model has no fitted aggregate prior; use --prior standard")
+    from reviewgen.evaluation.tense_eval import four_tense_samples  # pandas and NLTK: this command only
+
     generator = torch.Generator().manual_seed(args.seed)
     samples = four_tense_samples(model, codec, args.n, generator, standard=args.prior == "standard")
     return [" ".join(forms) for forms in samples]

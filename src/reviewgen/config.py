@@ -11,10 +11,12 @@ import argparse
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:  # jsonschema costs an import only when params are validated
+    import jsonschema
 
 from reviewgen.secrets import environment_variable_for, is_secret_key
 
@@ -109,6 +111,8 @@ def _message(err: jsonschema.ValidationError, origin: str, prefix: Sequence[str]
 
 
 def _first_error(schema: dict[str, Any], instance: Any) -> jsonschema.ValidationError | None:
+    import jsonschema
+
     validator_cls = jsonschema.validators.validator_for(schema)
     errors = sorted(validator_cls(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
     return errors[0] if errors else None

@@ -16,9 +16,10 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas costs an import only where a frame is written
+    import pandas as pd
 
 
 @contextlib.contextmanager

@@ -22,8 +22,8 @@ import pandas as pd
 
 from reviewgen import tracking
 from reviewgen.config import ConfigError, get
-from reviewgen.evaluation.tables import markdown_table
 from reviewgen.io import read_json, write_csv, write_json, write_text
+from reviewgen.reports.tables import markdown_table
 
 # The sections a sweep may vary, and the model family (MLflow experiment) of their runs.
 FAMILIES = {"tense": "tense_cvae", "sentence_vae": "sentence_vae"}

@@ -24,15 +24,16 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
-
-from mlflow import MlflowClient
-from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
-from mlflow.exceptions import MlflowException
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reviewgen.config import ConfigError
 from reviewgen.io import get_logger
 from reviewgen.secrets import is_secret_key
+
+if TYPE_CHECKING:
+    # MLflow (which imports pandas, SQLAlchemy, FastAPI...) is imported by the calls that talk to it, so a
+    # process that only needs a tracking URI, the retry helper or the tags never pays for it.
+    from mlflow import MlflowClient
 
 log = get_logger("tracking")
 
@@ -203,6 +204,8 @@ def _setup_lock(uri: str) -> Iterator[None]:
 
 
 def _experiment_id(client: MlflowClient, name: str, uri: str) -> str:
+    from mlflow.exceptions import MlflowException
+
     experiment = retry(client.get_experiment_by_name, name)
     if experiment is None:
         location = None
@@ -233,12 +236,16 @@ class TrackedRun:
         self.run_id = run_id
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        from mlflow.entities import Metric
+
         now = int(time.time() * 1000)
         batch = [Metric(key, float(value), now, step or 0) for key, value in metrics.items()]
         retry(self.client.log_batch, self.run_id, metrics=batch)
 
     def log_params(self, params: dict[str, Any]) -> None:
         """Log flattened params; keys a resumed run already has are skipped (MLflow refuses changes)."""
+        from mlflow.entities import Param
+
         flat = flatten_params(params)
         logged = retry(self.client.get_run, self.run_id).data.params
         changed = sorted(k for k in flat if k in logged and logged[k] != flat[k])
@@ -249,11 +256,15 @@ class TrackedRun:
             retry(self.client.log_batch, self.run_id, params=fresh[start : start + _MAX_PARAMS_PER_BATCH])
 
     def set_tags(self, tags: dict[str, Any]) -> None:
+        from mlflow.entities import RunTag
+
         kept = _drop_secrets({k: str(v) for k, v in tags.items()}, "tags")
         retry(self.client.log_batch, self.run_id, tags=[RunTag(k, v) for k, v in kept.items()])
 
     def log_datasets(self, digests: dict[str, str], context: str = "training") -> None:
         """Log files as the run's dataset inputs, with digests the caller has already computed."""
+        from mlflow.entities import Dataset, DatasetInput, InputTag
+
         inputs = [
             DatasetInput(
                 Dataset(name=Path(path).name, digest=digest[:36], source_type="local",
@@ -318,6 +329,9 @@ def start_run(
     tracking_uri: str | None = None,
 ) -> TrackedRun:
     """Start a run (or continue ``run_id``, e.g. after resuming from a checkpoint) with params and tags."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     uri = tracking_uri or _default_uri(Path.cwd())
     with _setup_lock(uri):
         client = retry(MlflowClient, tracking_uri=uri)  # opening a fresh SQLite store creates its schema
@@ -343,6 +357,8 @@ def start_run(
 def finish_run(run_id: str, artifacts: list[str | os.PathLike] = (), status: str = "FINISHED",
                tracking_uri: str | None = None) -> None:
     """Log files to a run opened earlier (e.g. a sweep's parent) and end it."""
+    from mlflow import MlflowClient
+
     run = TrackedRun(MlflowClient(tracking_uri=tracking_uri or _default_uri(Path.cwd())), run_id)
     for path in artifacts:
         run.log_artifact(path)

@@ -42,7 +42,7 @@ def registered_name(model_file: str | os.PathLike) -> str:
 
 
 def _requirements() -> list[str]:
-    # Pinned here rather than inferred: inference loads the model in a subprocess, seconds per stage.
+    # Pinned here rather than inferred: inference loads the model in a subprocess, a cost on every stage.
     return [f"{name}=={importlib.metadata.version(name)}" for name in ("mlflow", "torch", "numpy", "pandas")]
 
 
@@ -54,15 +54,8 @@ class ReviewgenSampler(mlflow.pyfunc.PythonModel):
         from reviewgen.models.registry import load_model
 
         path = context.artifacts["model"]
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        self.kind = payload["kind"]
-        self.extra = payload["extra"]
-        if self.kind == "ngram-counts":
-            from reviewgen.models.ngram import CharNGramCounts
-
-            self.model = CharNGramCounts.from_state_dict(payload["state"])
-        else:
-            self.model, _, _ = load_model(path)
+        self.kind = torch.load(path, map_location="cpu", weights_only=True)["kind"]
+        self.model, _, self.extra = load_model(path)
         vocab = context.artifacts.get("vocab")
         self.vocab = Vocab.load(vocab) if vocab else None
 

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from reviewgen.config import ConfigError
-from reviewgen.data.vocab import SPECIALS, Vocab, build_vocabs
+from reviewgen.data.tokens import SPECIALS
+from reviewgen.data.vocab import Vocab, build_vocabs
 
 CFG = {"min_freq": 2, "max_size": 100, "char_min_freq": 1}
 

@@ -28,10 +28,28 @@ def test_marginal_nll_is_minus_log_mean_likelihood_by_hand():
 
 def test_marginal_draws_are_seeded_training_rows():
     rows = np.arange(10.0)[:, None]
-    draws = marginal_draws(rows, 50, seed=1)
-    assert draws.shape == (50, 1) and set(draws[:, 0]) <= set(rows[:, 0])
-    assert np.array_equal(draws, marginal_draws(rows, 50, seed=1))
-    assert not np.array_equal(draws, marginal_draws(rows, 50, seed=2))
+    draws = marginal_draws(rows, 10, seed=1)
+    assert draws.shape == (10, 1) and set(draws[:, 0]) <= set(rows[:, 0])
+    assert np.array_equal(draws, marginal_draws(rows, 10, seed=1))
+    assert not np.array_equal(marginal_draws(rows, 5, seed=1), marginal_draws(rows, 5, seed=2))
+
+
+def test_marginal_draws_take_one_row_from_each_stratum_of_the_sorted_rows():
+    rows = np.random.default_rng(0).permutation(np.arange(10.0))[:, None]
+    for seed in range(5):
+        draws = marginal_draws(rows, 5, seed)[:, 0]
+        # Strata of two sorted values each: {0, 1}, {2, 3}, ...: the draws never bunch in one end.
+        assert list(draws // 2) == [0, 1, 2, 3, 4]
+    assert sorted(marginal_draws(rows, 10, seed=3)[:, 0]) == list(range(10))  # k = N: every row once
+
+
+def test_marginal_draws_keep_the_joint_rows_of_several_features():
+    rows = np.array([[0.9, 1.0], [0.1, 2.0], [0.5, 3.0], [0.3, 4.0]])
+    draws = marginal_draws(rows, 2, seed=0)
+    assert all(any(np.array_equal(d, r) for r in rows) for d in draws)
+    assert draws[0, 0] < 0.4 < draws[1, 0]  # stratified by the first feature
+    with pytest.raises(ValueError, match="at least k=5"):
+        marginal_draws(rows, 5, seed=0)
 
 
 def test_p_high_matches_the_step_generator():
@@ -53,6 +71,27 @@ def test_oracle_gain_by_hand():
                 + math.log(0.25 / 0.5)  # a low word at high energy costs
                 + 0.0)  # a valence word tells nothing about energy
     assert gain == pytest.approx(expected)
+
+
+def test_oracle_is_the_marginal_gain_of_the_generators_own_model():
+    # The generator as a conditioned LM: log p(x | f) = log p(sides | f) + a feature-blind rest. Its gain
+    # over the marginal, measured with marginal_nll like the word LM's, is exactly the oracle.
+    tokens = [["loud", "x", "quiet"], ["quiet"], ["x"], ["loud", "loud"]]
+    rows = np.array([[0.9], [0.2], [0.7], [0.6]])
+    draws = np.array([[0.1], [0.4], [0.8]])
+    rest = np.array([-3.0, -1.5, -2.0, -4.0])
+    params = TRUTH["mechanism"]["p_high_params"]
+
+    def logp(values):
+        p = p_high(values, params)
+        n_high = np.array([t.count("loud") for t in tokens])
+        n_low = np.array([t.count("quiet") for t in tokens])
+        return n_high * np.log(p) + n_low * np.log1p(-p) + rest
+
+    true_nll = -logp(rows[:, 0]).sum()
+    per_draw = np.stack([logp(np.full(len(tokens), d)) for d in draws[:, 0]])
+    gain = marginal_nll(per_draw) - true_nll
+    assert oracle_gain_nats(tokens, rows, draws, TRUTH, ["energy"]) == pytest.approx(gain)
 
 
 def test_no_oracle_without_a_planted_mechanism():

@@ -3,7 +3,6 @@ import math
 import pandas as pd
 import pytest
 import torch
-from PIL import Image
 
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.stopwords import PINNED_ENGLISH
@@ -13,8 +12,6 @@ from reviewgen.evaluation.wordfreq import (
     count_words,
     recovery_scores,
     sample_words,
-    word_cloud_png,
-    wordfreq_summary_markdown,
 )
 from reviewgen.models.wordlm import ConditionedWordLM
 
@@ -174,42 +171,3 @@ def test_sample_words_with_a_real_model_is_reproducible():
     for sentences in first:
         assert sum(map(len, sentences)) >= 20 and all(len(s) <= 6 for s in sentences)
     assert draw() == first
-
-
-def test_summary_markdown_puts_both_sides_next_to_each_other():
-    table = wordfreq_summary_markdown(count_words(["loud"] * 2 + ["fast"]), count_words(["soft"]), top=30)
-    assert table.splitlines() == [
-        "| rank | high energy | high count | low energy | low count |",
-        "| ---: | --- | ---: | --- | ---: |",
-        "| 1 | loud | 2 | soft | 1 |",
-        "| 2 | fast | 1 |  |  |",
-    ]
-
-
-def test_word_cloud_is_a_valid_deterministic_png(tmp_path):
-    counts = count_words(["loud"] * 5 + ["fast"] * 3 + ["bright"])
-    first, second = tmp_path / "a.png", tmp_path / "b.png"
-    word_cloud_png(counts, first, "high energy")
-    word_cloud_png(counts, second, "high energy")
-    with Image.open(first) as image:
-        image.verify()
-        assert image.format == "PNG"
-    assert first.read_bytes() == second.read_bytes()
-    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
-
-
-def test_word_cloud_of_no_words_still_writes_a_png(tmp_path):
-    word_cloud_png(count_words([]), tmp_path / "empty.png", "nothing")
-    with Image.open(tmp_path / "empty.png") as image:
-        assert image.format == "PNG"
-
-
-def test_separating_words_lead_with_the_words_one_side_uses_more_not_the_common_ones():
-    from reviewgen.evaluation.wordfreq import separating_words_markdown
-
-    high = count_words(["the"] * 50 + ["loud"] * 12 + ["fast"] * 6)
-    low = count_words(["the"] * 50 + ["soft"] * 12 + ["fast"] * 6)
-    table = separating_words_markdown(compare_counts(high, low), top=1)
-    rows = [line for line in table.splitlines() if line.startswith("| 1")]
-    assert len(rows) == 1 and "loud" in rows[0] and "soft" in rows[0] and "the" not in rows[0]
-    assert "12/0" in rows[0] and "0/12" in rows[0]

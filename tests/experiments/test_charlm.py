@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from reviewgen.experiments.charlm import train_counts, train_neural
+from reviewgen.experiments.charlm import count_experiment, neural_experiment
 from reviewgen.experiments.common import StageOutputs
+from reviewgen.experiments.runner import train
 from tests.conftest import REPO
 
 TRAIN = {"lr": 0.01, "optimizer": "adam", "clip_grad": 1.0, "seed": 5}
@@ -49,7 +50,7 @@ def without_timing(metrics: dict) -> dict:
 def test_neural_stage_trains_logs_and_writes_its_outputs(arch, stream, tiny_data, tracking_store, tmp_path):
     out = outputs(tmp_path, arch)
     cfg = config(arch, epochs=3, stream=stream)
-    metrics = train_neural(arch, cfg, tiny_data["sentences"], tiny_data["chars"], out)
+    metrics = train(neural_experiment(arch, cfg, tiny_data["sentences"], tiny_data["chars"]), out)
 
     history = pd.read_csv(out.history)
     assert list(history["epoch"]) == [1, 2, 3]
@@ -74,17 +75,16 @@ def test_neural_stage_trains_logs_and_writes_its_outputs(arch, stream, tiny_data
 
 def test_count_ngram_stage(tiny_data, tracking_store, tmp_path):
     out = outputs(tmp_path, "ngram")
-    metrics = train_counts(config("lstm"), tiny_data["sentences"], tiny_data["chars"], out)
+    metrics = train(count_experiment(config("lstm"), tiny_data["sentences"], tiny_data["chars"]), out)
     assert 0 < metrics["test_bits_per_char"] < 8
     assert metrics["valid_bits_per_char"] > pd.read_csv(out.history)["train_bits_per_char"].iloc[0]
 
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_same_params_give_the_same_metrics(stream, tiny_data, tracking_store, tmp_path):
-    first = train_neural("lstm", config("lstm", stream=stream), tiny_data["sentences"], tiny_data["chars"],
-                         outputs(tmp_path / "a", "lstm"))
-    second = train_neural("lstm", config("lstm", stream=stream), tiny_data["sentences"], tiny_data["chars"],
-                          outputs(tmp_path / "b", "lstm"))
+    first, second = (train(neural_experiment("lstm", config("lstm", stream=stream), tiny_data["sentences"],
+                                             tiny_data["chars"]), outputs(tmp_path / run, "lstm"))
+                     for run in ("a", "b"))
     assert without_timing(first) == without_timing(second)
 
 

@@ -8,6 +8,8 @@ import torch
 import reviewgen.experiments.tense_cvae as stage
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import REFERENCE, Pair, TenseData, write_tense_data
+from reviewgen.experiments.runner import train
+from reviewgen.training.trainer import Trainer
 from tests.experiments.test_charlm import outputs
 from tests.reports.tiny_models import TENSE_ROWS
 
@@ -33,7 +35,7 @@ def test_the_test_split_is_read_only_after_training_and_never_logged(tracking_st
     tense_dir = tmp_path / "tense"
     write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
     events: list[str] = []
-    real_fit, real_load_pairs, real_load_data = stage.Trainer.fit, stage.load_pairs, stage.load_tense_data
+    real_fit, real_load_pairs, real_load_data = Trainer.fit, stage.load_pairs, stage.load_tense_data
 
     def fit(self):
         result = real_fit(self)
@@ -48,11 +50,11 @@ def test_the_test_split_is_read_only_after_training_and_never_logged(tracking_st
         events.extend(f"read {name}" for name in splits)
         return real_load_data(directory, splits)
 
-    monkeypatch.setattr(stage.Trainer, "fit", fit)
+    monkeypatch.setattr(Trainer, "fit", fit)
     monkeypatch.setattr(stage, "load_pairs", load_pairs)
     monkeypatch.setattr(stage, "load_tense_data", load_tense_data)
     out = outputs(tmp_path, "tense")
-    metrics = stage.train_tense_cvae("default", config(), tense_dir, out)
+    metrics = train(stage.experiment("default", config(), tense_dir), out)
 
     assert events.index("read test") > events.index("fit done") and events.count("read test") == 1
     history = pd.read_csv(out.history)

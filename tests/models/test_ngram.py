@@ -76,9 +76,18 @@ def test_samples_are_reproducible_and_use_only_seen_bigrams(toy_seqs):
 def test_state_dict_round_trip(tmp_path, toy_seqs):
     model = CharNGramCounts(order=3, vocab_size=16).fit(toy_seqs)
     torch.save(model.state_dict(), tmp_path / "ngram.pt")
-    loaded = CharNGramCounts.from_state_dict(torch.load(tmp_path / "ngram.pt", weights_only=True))
+    loaded = CharNGramCounts(order=3, vocab_size=16)
+    loaded.load_state_dict(torch.load(tmp_path / "ngram.pt", weights_only=True))
     np.testing.assert_array_equal(loaded.log_prob_next([7, 8]), model.log_prob_next([7, 8]))
     assert loaded.cross_entropy_bits(toy_seqs, 0.1) == model.cross_entropy_bits(toy_seqs, 0.1)
+
+
+def test_counts_of_another_order_or_vocabulary_are_refused(toy_seqs):
+    state = CharNGramCounts(order=3, vocab_size=16).fit(toy_seqs).state_dict()
+    with pytest.raises(ValueError, match="order-2"):
+        CharNGramCounts(order=2, vocab_size=16).load_state_dict(state)
+    with pytest.raises(ValueError, match="vocab_size=8"):
+        CharNGramCounts(order=3, vocab_size=8).load_state_dict(state)
 
 
 def test_unfitted_and_out_of_range_fail_clearly():

@@ -1,7 +1,9 @@
+import numpy as np
 import pytest
 import torch
 
 from reviewgen.models.charrnn import CharRNNLM
+from reviewgen.models.ngram import CharNGramCounts
 from reviewgen.models.registry import MODEL_KINDS, load_model, save_model
 
 CASES = {
@@ -52,3 +54,17 @@ def test_bad_saves_fail_early(tmp_path):
     with pytest.raises(TypeError, match="extra must be plain JSON-able"):
         save_model(tmp_path / "m.pt", "charlm", {"vocab_size": 10}, model, extra={"when": object()})
     assert not list(tmp_path.iterdir())
+
+
+def test_the_count_ngram_round_trips_through_the_registry(tmp_path):
+    seqs = [[4, 5, 6, 7], [5, 6, 4], [7, 7, 5]]
+    model = MODEL_KINDS["ngram-counts"](order=3, vocab_size=8).fit(seqs)
+    path = tmp_path / "charlm-ngram.pt"
+    save_model(path, "ngram-counts", {"order": 3, "vocab_size": 8}, model, extra={"vocab": "chars.json"})
+    loaded, hparams, extra = load_model(path)
+    assert type(loaded) is CharNGramCounts and hparams == {"order": 3, "vocab_size": 8}
+    assert extra == {"vocab": "chars.json"}
+    assert loaded.cross_entropy_bits(seqs, k=0.5) == model.cross_entropy_bits(seqs, k=0.5)
+    np.testing.assert_array_equal(loaded.log_prob_next([5]), model.log_prob_next([5]))
+    rng = np.random.default_rng
+    assert loaded.sample(4, 10, 1.0, rng(3)) == model.sample(4, 10, 1.0, rng(3))

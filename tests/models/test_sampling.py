@@ -1,6 +1,7 @@
 import torch
 
-from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, autoregress, sample_next
+from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID
+from reviewgen.models.sampling import autoregress, sample_next
 
 
 def test_temperature_zero_is_greedy_and_never_draws_pad_or_bos():

@@ -68,6 +68,8 @@ def test_sampling_is_batched_bounded_and_reproducible():
 def test_condition_output_adds_a_feature_dependent_bias_to_every_logit():
     torch.manual_seed(0)
     model = ConditionedWordLM(vocab_size=11, n_features=2, emb_dim=4, hidden=4, condition_output=True).eval()
+    with torch.no_grad():
+        model.feature_out.weight.normal_()  # it starts at zero
     tokens = torch.tensor([[1, 5, 6]])
     low, _ = model(tokens, torch.tensor([[0.0, 0.0]]))
     high, _ = model(tokens, torch.tensor([[1.0, 0.0]]))
@@ -94,3 +96,27 @@ def test_output_only_conditioning_keeps_the_features_out_of_the_lstm():
     assert torch.allclose(high - low, torch.full_like(high, 2.0))
     with pytest.raises(ValueError, match="somewhere"):
         ConditionedWordLM(V, n_features=1, condition_output=False, condition_input=False)
+
+
+def test_the_feature_read_out_starts_as_the_unconditioned_model():
+    model = ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=8, condition_output=True,
+                              condition_input=False).eval()
+    tokens = torch.randint(3, V, (2, 5))
+    with torch.no_grad():
+        low, _ = model(tokens, torch.full((2, 1), -2.0))
+        high, _ = model(tokens, torch.full((2, 1), 2.0))
+    assert torch.equal(low, high)  # no random slope per word to unlearn
+
+
+def test_condition_penalty_is_the_decay_times_the_squared_read_out():
+    model = ConditionedWordLM(V, n_features=2, emb_dim=8, hidden=8, condition_output=True, condition_decay=0.5)
+    with torch.no_grad():
+        model.feature_out.weight.zero_()
+        model.feature_out.weight[3] = torch.tensor([1.0, -2.0])
+        model.feature_out.weight[7, 0] = 3.0
+    assert float(model.condition_penalty()) == pytest.approx(0.5 * (1 + 4 + 9))
+    model.condition_penalty().backward()
+    assert torch.allclose(model.feature_out.weight.grad, model.feature_out.weight.detach())  # d/dW = 2 * 0.5 * W
+    assert float(ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=8).condition_penalty()) == 0.0
+    with pytest.raises(ValueError, match="condition_decay"):
+        ConditionedWordLM(V, n_features=1, condition_output=True, condition_decay=-1.0)

@@ -295,7 +295,7 @@ def test_monitor_picks_the_best_epoch_by_an_epoch_end_metric(tmp_path):
     trainer = build(tmp_path, epochs=3, monitor="score", monitor_mode="max")
     trainer.epoch_end = lambda epoch, model: {"score": scores[epoch]}
     result = trainer.fit()
-    assert result.best_epoch == 2 and result.best_valid_loss == 0.9
+    assert result.best_epoch == 2 and result.best_monitor == 0.9
 
 
 def test_unloadable_checkpoint_does_not_hand_over_its_run_id(tmp_path, caplog):

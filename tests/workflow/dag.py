@@ -35,13 +35,18 @@ def dvc_stages(root: Path) -> dict[str, dict]:
     return parsed
 
 
+def consumes(inputs: set[str], outputs: set[str]) -> bool:
+    """An input is an output, or a folder holding one (how DVC links a report to the models it reads)."""
+    return any(out == dep or Path(dep) in Path(out).parents for out in outputs for dep in inputs)
+
+
 def downstream(stages: dict[str, dict], first: str) -> set[str]:
     """``first`` and every stage that consumes its outputs, transitively."""
     found, frontier = {first}, [first]
     while frontier:
         current = frontier.pop()
         for name, stage in stages.items():
-            if name not in found and stages[current]["outputs"] & stage["inputs"]:
+            if name not in found and consumes(stage["inputs"], stages[current]["outputs"]):
                 found.add(name)
                 frontier.append(name)
     return found

@@ -1,7 +1,8 @@
 """A real single-node Slurm cluster for the tests, run by the scripts in tests/workflow/slurm/.
 
-Its config is /etc/slurm/slurm.conf (where every Slurm client looks); state, logs and pid files live
-in one directory. A machine whose slurm.conf the start script did not write is left alone.
+Its config is /etc/slurm/slurm.conf (where every Slurm client looks), removed again when the cluster
+stops; state, logs and pid files live in one directory. A machine whose slurm.conf the start script
+did not write is left alone.
 """
 
 from __future__ import annotations

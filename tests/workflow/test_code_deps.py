@@ -1,68 +1,55 @@
-"""Every library module a stage runs is a declared dependency, so editing it reruns the stage.
+"""Every library module a stage runs is a declared dependency in both tools, so editing it reruns the stage.
 
-Shared plumbing (params, file helpers, tracking, the run-time set-up) is left out on purpose: a change
-there must not retrain every model. Everything else a script imports, transitively, must be listed.
+The declared lists come from the import closure (reviewgen.pipeline.imports). Checked here against
+what Python itself loads: importing each stage script in a fresh interpreter must load no reviewgen module
+that dvc.yaml leaves out (lazy imports inside functions are the closure's job, tested with a made-up package
+in tests/pipeline/test_imports.py).
 """
 
 from __future__ import annotations
 
-import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from reviewgen.pipeline.imports import code_deps
+from reviewgen.pipeline.stages import STAGES
 from tests.conftest import REPO
 from tests.workflow.dag import dvc_stages
 
-PLUMBING = {
-    "reviewgen", "reviewgen.config", "reviewgen.io", "reviewgen.stage", "reviewgen.tracking",
-    "reviewgen.experiments", "reviewgen.experiments.common", "reviewgen.training.runtime",
-    "reviewgen.training.checkpoint", "reviewgen.models.registry", "reviewgen.models.sampling",
-    "reviewgen.training.batching", "reviewgen.evaluation.metrics", "reviewgen.data.vocab",
-    "reviewgen.data", "reviewgen.models", "reviewgen.training", "reviewgen.evaluation",
-}
+# Imports a script as a module (its main() does not run) and prints the reviewgen files then loaded.
+LOADED = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("stage_script", sys.argv[1])
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print(json.dumps(sorted(m.__file__ for n, m in sys.modules.items()
+                        if n.split(".")[0] == "reviewgen" and getattr(m, "__file__", None))))
+"""
 
 
-def module_path(name: str) -> Path | None:
-    base = REPO / "src" / Path(*name.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.exists():
-            return candidate
-    return None
+@pytest.fixture(scope="module")
+def dvc() -> dict[str, dict]:
+    """DVC's resolved stages by table name (a foreach stage by its first job: they share their code)."""
+    resolved = dvc_stages(REPO)
+    return {name: next(v for k, v in sorted(resolved.items()) if k.split("@")[0] == name) for name in STAGES}
 
 
-def imported_modules(path: Path) -> set[str]:
-    package = ".".join(path.relative_to(REPO / "src").with_suffix("").parts[:-1]) if "src" in path.parts else ""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parts, base] if base else parts)
-            found.add(base)
-            found |= {f"{base}.{a.name}" for a in node.names if module_path(f"{base}.{a.name}")}
-    return {m for m in found if m.startswith("reviewgen") and module_path(m)}
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_dvc_stage_lists_its_import_closure(dvc, name):
+    declared = {p for p in dvc[name]["inputs"] if p.startswith("src/")}
+    assert declared == set(code_deps(REPO, STAGES[name].script)), \
+        f"{name}: dvc.yaml is stale; run python -m reviewgen.pipeline.dvc_yaml --write"
 
 
-def closure(script: Path) -> set[str]:
-    seen: set[str] = set()
-    frontier = list(imported_modules(script))
-    while frontier:
-        name = frontier.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name not in PLUMBING:  # what plumbing imports (e.g. every model class) is not the stage's code
-            frontier += imported_modules(module_path(name))
-    return seen
-
-
-@pytest.mark.parametrize("stage_name,stage", sorted(dvc_stages(REPO).items()))
-def test_stage_lists_the_modules_it_runs(stage_name, stage):
-    script = next(p for p in stage["inputs"] if p.startswith("workflow/scripts/"))
-    needed = {str(module_path(m).relative_to(REPO)) for m in closure(REPO / script) - PLUMBING}
-    missing = needed - stage["inputs"]
-    assert not missing, f"{stage_name}: add to dvc.yaml deps and the Snakemake rule's inputs: {sorted(missing)}"
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_what_python_loads_is_declared(dvc, name):
+    env = {"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", LOADED, str(REPO / STAGES[name].script)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    loaded = {str(Path(f).resolve().relative_to(REPO)) for f in json.loads(proc.stdout)}
+    missing = loaded - dvc[name]["inputs"]
+    assert not missing, f"{name}: runs {sorted(missing)} but does not depend on them"

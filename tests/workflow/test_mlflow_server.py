@@ -142,3 +142,36 @@ def test_experiments_are_model_training_with_source_dataset_and_registered_model
         (version,) = client.search_model_versions(f"name='reviewgen-{run.info.run_name}'")
         assert version.run_id == run.info.run_id
 
+
+# The runs table's text once every run is listed (MLflow's UI renders its tables with ag-grid).
+RUNS_TABLE_TEXT = """(() => {
+  const rows = [...document.querySelectorAll('.ag-center-cols-container .ag-row')];
+  const text = document.body ? document.body.innerText : '';
+  return %s.every(name => text.includes(name)) && rows.length > 0 && text;
+})()"""
+
+
+def test_mlflow_ui_opens_on_the_runs_table_with_dataset_source_and_model(server, trained, tmp_path):
+    from tests.workflow.test_report_html import CHROMIUM, INSTALL_HINT, Chromium
+
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium not found at {CHROMIUM}: {INSTALL_HINT}")
+        pytest.skip(f"Chromium not found at {CHROMIUM}: {INSTALL_HINT}")
+    url = server[0]
+    experiment = MlflowClient(url).get_experiment_by_name("reviewgen-charlm")
+    browser = Chromium(CHROMIUM, tmp_path / "chromium-profile", tmp_path / "chromium.log")
+    try:
+        # MLflow 3's UI chooses between its GenAI and model-training views with a global switch (the
+        # `workflowType` query parameter, remembered in the browser), not with the experiment-kind tag alone.
+        browser.open(f"{url}/#/experiments/{experiment.experiment_id}?workflowType=machine_learning")
+        names = [f"charlm-{arch}" for arch in ARCHS]
+        text = browser.wait_for(RUNS_TABLE_TEXT % json.dumps(names), "the runs table to list both runs")
+        browser.screenshot(tmp_path / "mlflow-runs.png")
+        location = browser.evaluate("window.location.href")
+    finally:
+        browser.close()
+    assert "/runs" in location or "traces" not in location, location  # not the GenAI overview
+    assert "sentences.parquet" in text, "Dataset column empty"
+    assert "train_charlm.py" in text, "Source column empty"
+    assert all(f"reviewgen-{name}" in text for name in names), "Models column without the registered models"

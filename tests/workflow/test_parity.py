@@ -1,4 +1,11 @@
-"""dvc.yaml and the Snakemake DAG must declare the same stages, inputs, outputs, params and commands."""
+"""dvc.yaml and the Snakemake DAG, both made from the stage table, must plan the same stages with the
+same inputs, outputs, params and commands.
+
+DVC depends on a folder where a report reads every model params names (results/metrics/ ...) and on
+data/external/ for external inputs; Snakemake lists the files. So an input agrees when Snakemake's file is
+DVC's dependency or lies inside one, and every DVC dependency must stand for at least one Snakemake input
+(data/external/ only while params configure no external file, as by default).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewgen.pipeline.stages import EXTERNAL
 from tests.conftest import REPO
 from tests.workflow.dag import dvc_stages, snakemake_jobs
 
@@ -15,12 +23,22 @@ def both() -> tuple[dict, dict]:
     return dvc_stages(REPO), snakemake_jobs(REPO, "-F")
 
 
+def covers(dep: str, path: str) -> bool:
+    return path == dep or Path(dep) in Path(path).parents
+
+
+def input_mismatches(dvc_inputs: set[str], smk_inputs: set[str]) -> dict[str, list[str]]:
+    uncovered = sorted(p for p in smk_inputs if not any(covers(d, p) for d in dvc_inputs))
+    unused = sorted(d for d in dvc_inputs if d != EXTERNAL and not any(covers(d, p) for p in smk_inputs))
+    return {key: value for key, value in (("only_snakemake", uncovered), ("only_dvc", unused)) if value}
+
+
 def test_same_stages(both):
     dvc, smk = both
     assert sorted(dvc) == sorted(smk)
 
 
-@pytest.mark.parametrize("field", ["inputs", "outputs", "params", "command"])
+@pytest.mark.parametrize("field", ["outputs", "params", "command"])
 def test_each_stage_agrees(both, field):
     dvc, smk = both
     differences = {
@@ -29,6 +47,21 @@ def test_each_stage_agrees(both, field):
         if dvc[name][field] != smk[name][field]
     }
     assert not differences, f"dvc.yaml and the Snakefile disagree on {field}: {differences}"
+
+
+def test_each_stage_reads_the_same_inputs(both):
+    dvc, smk = both
+    differences = {name: found for name in sorted(set(dvc) & set(smk))
+                   if (found := input_mismatches(dvc[name]["inputs"], smk[name]["inputs"]))}
+    assert not differences, f"dvc.yaml and the Snakefile disagree on inputs: {differences}"
+
+
+def test_input_comparison_sees_a_mismatch():
+    """The folder rule must not hide a real difference in either direction."""
+    assert input_mismatches({"results/metrics", "a.py"}, {"results/metrics/x.json", "a.py"}) == {}
+    assert input_mismatches({"results/metrics"}, {"results/metrics/x.json", "b.py"}) == {"only_snakemake": ["b.py"]}
+    assert input_mismatches({"results/metrics", "c.py"}, {"results/metrics/x.json"}) == {"only_dvc": ["c.py"]}
+    assert input_mismatches({"results/metric"}, {"results/metrics/x.json"}) != {}
 
 
 def test_every_declared_file_is_under_data_or_results(both):

@@ -1,138 +1,119 @@
-# Data stages: reviews and features in, sentences, vocabularies and the tense dataset out.
-# Directive order: input, output, params, shell. They take seconds, so on a cluster they run on the
-# node that runs Snakemake rather than waiting in a queue (fetch_features may also need the internet). Inputs list the script and the library modules
-# it runs (as dvc.yaml's deps do), so a code change reruns the stage in both tools.
-
-
-localrules:
-    fetch_reviews,
-    fetch_features,
-    join,
-    split_sentences,
-    build_vocab,
-    build_tense_data,
+# Data stages: reviews and features in, sentences, vocabularies and the tense dataset out. They take
+# seconds, so on a cluster they run on the node that runs Snakemake rather than waiting in a queue
+# (fetch_features may also need the internet). Every rule reads its facts from the stage table
+# (src/reviewgen/pipeline/stages.py) through common.smk; directives in the order:
+# input, output, log, benchmark, params, threads, resources, localrule, conda, shell.
 
 
 rule fetch_reviews:
     input:
-        script="workflow/scripts/fetch_reviews.py",
-        code=[
-            "src/reviewgen/data/reviews.py",
-            "src/reviewgen/data/synthetic.py",
-            "src/reviewgen/data/synthetic_background.py",
-            "src/reviewgen/data/synthetic_grammar.py",
-            "src/reviewgen/data/synthetic_lexicon.py",
-            "src/reviewgen/data/synthetic_phrases.py",
-            "src/reviewgen/data/synthetic_world.py",
-        ],
+        **stage_inputs("fetch_reviews"),
     output:
-        reviews="data/raw/reviews.parquet",
-        source_features="data/raw/source_features.csv",
-        truth="data/raw/synthetic_truth.json",
-        report="data/raw/reviews_report.json",
+        **stage_outputs("fetch_reviews"),
     log:
-        "logs/fetch_reviews.log",
+        stage_log("fetch_reviews"),
     params:
-        config=stage_config("reviews"),
+        **stage_params("fetch_reviews"),
+    threads: stage_threads("fetch_reviews")
+    resources:
+        **stage_resources("fetch_reviews"),
+    localrule: is_local("fetch_reviews")
+    conda:
+        ENV
     shell:
-        "python {input.script} --config-json {params.config:q}"
-        " --reviews-out {output.reviews} --source-features-out {output.source_features}"
-        " --truth-out {output.truth} --report-out {output.report} --log-file {log}"
+        stage_shell("fetch_reviews")
 
 
 rule fetch_features:
     input:
-        script="workflow/scripts/fetch_features.py",
-        code=[
-            "src/reviewgen/data/feature_ranges.py",
-            "src/reviewgen/data/features.py",
-            "src/reviewgen/data/join.py",
-            "src/reviewgen/data/spotify.py",
-        ],
-        reviews="data/raw/reviews.parquet",
-        source_features="data/raw/source_features.csv",
+        **stage_inputs("fetch_features"),
     output:
-        features="data/raw/features.csv",
-        report="data/raw/features_report.json",
+        **stage_outputs("fetch_features"),
     log:
-        "logs/fetch_features.log",
+        stage_log("fetch_features"),
     params:
-        config=stage_config("features"),
+        **stage_params("fetch_features"),
+    threads: stage_threads("fetch_features")
+    resources:
+        **stage_resources("fetch_features"),
+    localrule: is_local("fetch_features")
+    conda:
+        ENV
     shell:
-        "python {input.script} --config-json {params.config:q}"
-        " --reviews {input.reviews} --source-features {input.source_features}"
-        " --features-out {output.features} --report-out {output.report} --log-file {log}"
+        stage_shell("fetch_features")
 
 
 rule join:
     input:
-        script="workflow/scripts/join.py",
-        code="src/reviewgen/data/join.py",
-        reviews="data/raw/reviews.parquet",
-        features="data/raw/features.csv",
+        **stage_inputs("join"),
     output:
-        reviews="data/interim/reviews.parquet",
-        report="data/interim/join_report.json",
+        **stage_outputs("join"),
     log:
-        "logs/join.log",
+        stage_log("join"),
     params:
-        config=stage_config("join"),
+        **stage_params("join"),
+    threads: stage_threads("join")
+    resources:
+        **stage_resources("join"),
+    localrule: is_local("join")
+    conda:
+        ENV
     shell:
-        "python {input.script} --config-json {params.config:q}"
-        " --reviews {input.reviews} --features {input.features}"
-        " --reviews-out {output.reviews} --report-out {output.report} --log-file {log}"
+        stage_shell("join")
 
 
 rule split_sentences:
     input:
-        script="workflow/scripts/split_sentences.py",
-        code="src/reviewgen/data/sentences.py",
-        reviews="data/interim/reviews.parquet",
+        **stage_inputs("split_sentences"),
     output:
-        sentences="data/processed/sentences.parquet",
-        report="data/processed/sentences_report.json",
+        **stage_outputs("split_sentences"),
     log:
-        "logs/split_sentences.log",
+        stage_log("split_sentences"),
     params:
-        config=stage_config("sentences"),
+        **stage_params("split_sentences"),
+    threads: stage_threads("split_sentences")
+    resources:
+        **stage_resources("split_sentences"),
+    localrule: is_local("split_sentences")
+    conda:
+        ENV
     shell:
-        "python {input.script} --config-json {params.config:q}"
-        " --reviews {input.reviews}"
-        " --sentences-out {output.sentences} --report-out {output.report} --log-file {log}"
+        stage_shell("split_sentences")
 
 
 rule build_vocab:
     input:
-        script="workflow/scripts/build_vocab.py",
-        code="src/reviewgen/data/vocab.py",
-        sentences="data/processed/sentences.parquet",
+        **stage_inputs("build_vocab"),
     output:
-        words="data/processed/vocab_words.json",
-        chars="data/processed/vocab_chars.json",
-        report="data/processed/vocab_report.json",
+        **stage_outputs("build_vocab"),
     log:
-        "logs/build_vocab.log",
+        stage_log("build_vocab"),
     params:
-        config=stage_config("vocab"),
+        **stage_params("build_vocab"),
+    threads: stage_threads("build_vocab")
+    resources:
+        **stage_resources("build_vocab"),
+    localrule: is_local("build_vocab")
+    conda:
+        ENV
     shell:
-        "python {input.script} --config-json {params.config:q}"
-        " --sentences {input.sentences}"
-        " --words-out {output.words} --chars-out {output.chars} --report-out {output.report} --log-file {log}"
+        stage_shell("build_vocab")
 
 
 rule build_tense_data:
     input:
-        script="workflow/scripts/build_tense_data.py",
-        code="src/reviewgen/data/tenses.py",
+        **stage_inputs("build_tense_data"),
     output:
-        train="data/processed/tense/train.txt",
-        valid="data/processed/tense/valid.txt",
-        test="data/processed/tense/test.txt",
-        reference="data/processed/tense/reference.txt",
+        **stage_outputs("build_tense_data"),
     log:
-        "logs/build_tense_data.log",
+        stage_log("build_tense_data"),
     params:
-        config=stage_config("tense_data"),
+        **stage_params("build_tense_data"),
+    threads: stage_threads("build_tense_data")
+    resources:
+        **stage_resources("build_tense_data"),
+    localrule: is_local("build_tense_data")
+    conda:
+        ENV
     shell:
-        "python {input.script} --config-json {params.config:q}"
-        " --out-dir data/processed/tense --log-file {log}"
+        stage_shell("build_tense_data")

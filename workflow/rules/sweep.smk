@@ -1,34 +1,6 @@
 # Sweeps (params.yaml `sweeps:`): `snakemake --cores 4 sweeps`, or `--profile slurm` to run every point as
-# its own cluster job. Not part of `all`: a sweep is asked for, not run on every change.
-from reviewgen.sweeps import grid_points
-
-SWEEPS = config.get("sweeps", {})
-POINTS = {name: dict(grid_points(sweep, name)) for name, sweep in SWEEPS.items()}
-
-
-def sweeps_of(stage):
-    return [name for name, sweep in SWEEPS.items() if sweep["stage"] == stage] or ["__none__"]
-
-
-def point_outputs():
-    return dict(
-        model="results/sweeps/{sweep}/{point}/model.pt",
-        metrics="results/sweeps/{sweep}/{point}/metrics.json",
-        history="results/sweeps/{sweep}/{point}/history.csv",
-        samples="results/sweeps/{sweep}/{point}/samples.txt",
-    )
-
-
-# The point's own tags (sweep, point, parent run) reach tracking through the environment.
-POINT_SHELL = (
-    "export REVIEWGEN_RUN_TAGS=\"$(python workflow/scripts/sweep.py tags --parent {input.parent:q}"
-    " --point {wildcards.point:q})\"; "
-    "python {input.script} --config-json {params.config:q} --override {params.override:q}"
-)
-POINT_OUTPUT_ARGS = (
-    " --model-out {output.model:q} --metrics-out {output.metrics:q} --history-out {output.history:q}"
-    " --samples-out {output.samples:q} --checkpoint {params.checkpoint:q}"
-)
+# its own cluster job. Not part of `all`: a sweep is asked for, not run on every change. A point trains
+# through the stage's own script (and code, as its rule does) with the point's overrides laid on.
 
 
 rule sweeps:
@@ -41,75 +13,98 @@ rule sweeps:
 rule sweep_parent:
     output:
         "results/sweeps/{sweep}/parent.json",
+    log:
+        "logs/sweeps/{sweep}/parent.log",
     params:
-        config=lambda wc: stage_config(f"sweeps.{wc.sweep}"),
+        config=lambda wildcards: stage_config(f"sweeps.{wildcards.sweep}"),
     localrule: True
+    conda:
+        ENV
     shell:
-        "python workflow/scripts/sweep.py start --sweep {wildcards.sweep} --config-json {params.config:q} --out {output}"
+        "python workflow/scripts/sweep.py start --sweep {wildcards.sweep} --config-json {params.config:q}"
+        " --out {output} 2> {log}"
 
 
 rule sweep_tense_point:
     input:
-        script="workflow/scripts/train_tense_cvae.py",
+        script=STAGES["train_tense_cvae"].script,
+        code=code_deps(ROOT, STAGES["train_tense_cvae"].script),
         tense=rules.build_tense_data.output,
         parent="results/sweeps/{sweep}/parent.json",
     output:
         **point_outputs(),
+    log:
+        "logs/sweeps/{sweep}/{point}.log",
     params:
         config=stage_config("tense", "tense_variants.default", "runtime"),
-        override=lambda wc: json.dumps(POINTS[wc.sweep][wc.point]),
+        override=point_override,
         checkpoint="results/checkpoints/sweeps/{sweep}/{point}.pt",
-    threads: 2
+        tense_dir=lambda wildcards, input: str(Path(input.tense[0]).parent),
+    threads: stage_threads("train_tense_cvae")
     resources:
-        **TRAIN_RESOURCES,
+        **stage_resources("train_tense_cvae"),
     wildcard_constraints:
         sweep="|".join(sweeps_of("tense")),
+    conda:
+        ENV
     shell:
-        POINT_SHELL + " --variant default --tense-dir data/processed/tense" + POINT_OUTPUT_ARGS
+        point_shell("--variant default --tense-dir {params.tense_dir:q}")
 
 
 rule sweep_sentence_vae_point:
     input:
-        script="workflow/scripts/train_sentence_vae.py",
+        script=STAGES["train_sentence_vae"].script,
+        code=code_deps(ROOT, STAGES["train_sentence_vae"].script),
         sentences="data/processed/sentences.parquet",
         vocab="data/processed/vocab_words.json",
         parent="results/sweeps/{sweep}/parent.json",
     output:
         **point_outputs(),
+    log:
+        "logs/sweeps/{sweep}/{point}.log",
     params:
         config=stage_config("sentence_vae", "runtime"),
-        override=lambda wc: json.dumps(POINTS[wc.sweep][wc.point]),
+        override=point_override,
         checkpoint="results/checkpoints/sweeps/{sweep}/{point}.pt",
-    threads: 2
+    threads: stage_threads("train_sentence_vae")
     resources:
-        **TRAIN_RESOURCES,
+        **stage_resources("train_sentence_vae"),
     wildcard_constraints:
         sweep="|".join(sweeps_of("sentence_vae")),
+    conda:
+        ENV
     shell:
-        POINT_SHELL + " --sentences {input.sentences} --vocab {input.vocab}" + POINT_OUTPUT_ARGS
+        point_shell("--sentences {input.sentences:q} --vocab {input.vocab:q}")
 
 
 rule sweep_summary:
     input:
         parent="results/sweeps/{sweep}/parent.json",
-        metrics=lambda wc: expand("results/sweeps/{{sweep}}/{point}/metrics.json", point=POINTS[wc.sweep]),
+        metrics=lambda wildcards: expand("results/sweeps/{{sweep}}/{point}/metrics.json", point=POINTS[wildcards.sweep]),
     output:
         md="results/sweeps/{sweep}/summary.md",
         csv="results/sweeps/{sweep}/summary.csv",
+    log:
+        "logs/sweeps/{sweep}/summary.log",
     localrule: True
+    conda:
+        ENV
     shell:
         "python workflow/scripts/sweep.py finish --parent {input.parent}"
-        " --metrics {input.metrics:q} --md {output.md} --csv {output.csv}"
+        " --metrics {input.metrics:q} --md {output.md} --csv {output.csv} 2> {log}"
 
 
 rule sweep_tense_tradeoff:
     input:
         script="workflow/scripts/report_tense_sweep.py",
+        code=code_deps(ROOT, "workflow/scripts/report_tense_sweep.py"),
         summary="results/sweeps/tense_kl_weight/summary.csv",
     output:
         "results/sweeps/tense_kl_weight/tradeoff.png",
     log:
-        "logs/sweep_tense_tradeoff.log",
+        "logs/sweeps/tense_kl_weight/tradeoff.log",
     localrule: True
+    conda:
+        ENV
     shell:
         "python {input.script} --summary {input.summary} --key kl.max_weight --out {output} --log-file {log}"

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from reviewgen.config import stage_config
-from reviewgen.experiments.charlm import NEURAL_ARCHS, train_neural
+from reviewgen.experiments.charlm import NEURAL_ARCHS, neural_experiment
 from reviewgen.experiments.common import StageOutputs, add_output_arguments
+from reviewgen.experiments.runner import train
 from reviewgen.stage import run_stage, stage_parser
 
 
@@ -16,7 +17,7 @@ def main() -> None:
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["charlm.data", "charlm.sampling", f"charlm.{args.arch}", "runtime"])
-    train_neural(args.arch, cfg, Path(args.sentences), Path(args.vocab), StageOutputs.from_args(args))
+    train(neural_experiment(args.arch, cfg, Path(args.sentences), Path(args.vocab)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

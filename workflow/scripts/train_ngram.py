@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from reviewgen.config import stage_config
-from reviewgen.experiments.charlm import train_counts
+from reviewgen.experiments.charlm import count_experiment
 from reviewgen.experiments.common import StageOutputs, add_output_arguments
+from reviewgen.experiments.runner import train
 from reviewgen.stage import run_stage, stage_parser
 
 
@@ -15,7 +16,7 @@ def main() -> None:
     add_output_arguments(parser, checkpoint=False)
     args = parser.parse_args()
     cfg = stage_config(args, ["charlm.data", "charlm.sampling", "charlm.ngram"])
-    train_counts(cfg, Path(args.sentences), Path(args.vocab), StageOutputs.from_args(args))
+    train(count_experiment(cfg, Path(args.sentences), Path(args.vocab)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from reviewgen.config import stage_config
 from reviewgen.experiments.common import StageOutputs, add_output_arguments
-from reviewgen.experiments.sentence_vae import train_sentence_vae
+from reviewgen.experiments.runner import train
+from reviewgen.experiments.sentence_vae import experiment
 from reviewgen.stage import run_stage, stage_parser
 
 
@@ -15,7 +16,7 @@ def main() -> None:
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["sentence_vae", "runtime"])
-    train_sentence_vae(cfg, Path(args.sentences), Path(args.vocab), StageOutputs.from_args(args))
+    train(experiment(cfg, Path(args.sentences), Path(args.vocab)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from reviewgen.config import stage_config
 from reviewgen.experiments.common import StageOutputs, add_output_arguments
-from reviewgen.experiments.tense_cvae import train_tense_cvae
+from reviewgen.experiments.runner import train
+from reviewgen.experiments.tense_cvae import experiment
 from reviewgen.stage import run_stage, stage_parser
 
 
@@ -15,7 +16,7 @@ def main() -> None:
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["tense", f"tense_variants.{args.variant}", "runtime"])
-    train_tense_cvae(args.variant, cfg, Path(args.tense_dir), StageOutputs.from_args(args))
+    train(experiment(args.variant, cfg, Path(args.tense_dir)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from reviewgen.config import stage_config
 from reviewgen.experiments.common import StageOutputs, add_output_arguments
-from reviewgen.experiments.wordlm import train_wordlm
+from reviewgen.experiments.runner import train
+from reviewgen.experiments.wordlm import experiment
 from reviewgen.stage import run_stage, stage_parser
 
 
@@ -16,7 +17,7 @@ def main() -> None:
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["wordlm", "runtime"])
-    train_wordlm(cfg, Path(args.sentences), Path(args.vocab), Path(args.truth), StageOutputs.from_args(args))
+    train(experiment(cfg, Path(args.sentences), Path(args.vocab), Path(args.truth)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

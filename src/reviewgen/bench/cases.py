@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tenses import TENSES, build_tense_data
+from reviewgen.data.tokens import EOS_ID
 from reviewgen.data.vocab import Vocab, build_vocabs
 from reviewgen.experiments.lm_data import token_loss
 from reviewgen.models.charrnn import CharRNNLM
@@ -27,8 +28,6 @@ from reviewgen.models.tense_cvae import TenseCVAE
 from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.batching import lm_inputs_targets, pad_batch
 from reviewgen.training.runtime import seed_everything
-
-EOS_ID = 2
 
 
 @dataclass

@@ -10,15 +10,13 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from reviewgen.data.vocab import SPECIALS
-
-EOS_ID, PAD_ID, UNK_ID = 2, 0, 3
+from reviewgen.data.tokens import EOS_ID, PAD_ID, SPECIALS, UNK_ID
 
 
 class CharCodec:
     def __init__(self, itos: Sequence[str]):
         if tuple(itos[: len(SPECIALS)]) != SPECIALS:
-            raise ValueError(f"a char codec starts with the specials {SPECIALS}, got {list(itos[:4])}")
+            raise ValueError(f"a char codec starts with the specials {SPECIALS}, got {list(itos[:len(SPECIALS)])}")
         self.itos = list(itos)
         self.stoi = {ch: i for i, ch in enumerate(self.itos)}
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the ranges are read without pandas (the CLI checks its flags with them)
+    import pandas as pd
 
 from reviewgen.config import ConfigError
 
@@ -77,6 +79,8 @@ def check_values(
 
     ``first_row`` is the row number of the table's first row in ``where`` (2 for a csv with a header).
     """
+    import pandas as pd
+
     counts: Counter = Counter()
     out = table.copy()
     for name in names:

@@ -55,7 +55,7 @@ log = get_logger(__name__)
 
 # NLTK 3.10 runs every regex through its ReDoS guard (nltk.redos: the third-party `regex` engine under a
 # wall-clock timeout), meant for caller-supplied patterns. For NLTK's own fixed patterns it only costs
-# time: two to three times slower splitting and tokenising. The classes below recompile the library's
+# time, in splitting and tokenising alike. The classes below recompile the library's
 # patterns, unchanged, with the stdlib engine; tests check the output is identical to stock NLTK.
 _RE_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
 
@@ -85,11 +85,12 @@ class _PunktVars(PunktLanguageVars):
         return self._period_re
 
 
-# Treebank runs 26 substitutions over every sentence, and profiling the split stage showed them to be
-# three quarters of its time, although most cannot match a given sentence (no quote, no bracket, no
+# Treebank runs a few dozen substitutions over every sentence, and profiling the split stage showed them
+# to be most of its time, although most cannot match a given sentence (no quote, no bracket, no
 # "gonna"). Each pattern below is keyed by its source text to strings one of which every match contains;
-# a sentence holding none of them skips the substitution, which leaves the output unchanged and makes
-# tokenising about four times faster. A pattern NLTK changes is missing here and simply runs unguarded.
+# a sentence holding none of them skips the substitution, which leaves the output unchanged and saves
+# most of the tokenising time (docs/performance.md). A pattern NLTK changes is missing here and simply
+# runs unguarded.
 _NEEDLES = {
     r"^\"": ('"',), r"(``)": ("``",), r"([ \(\[{<])(\"|\'{2})": ('"', "''"),
     r"([:,])([^\d])": (":", ","), r"([:,])$": (":", ","), r"\.\.\.": ("...",),

@@ -21,10 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-import lemminflect
-from lemminflect import getAllInflections
-from wordfreq import word_frequency
-
 from reviewgen.config import get
 from reviewgen.io import write_text
 
@@ -75,6 +71,8 @@ class TenseData:
 
 def verb_lemmas() -> list[str]:
     """Every verb lemma in lemminflect's lookup table, sorted."""
+    import lemminflect  # lemminflect and wordfreq only where the dataset is built: TENSES is read widely
+
     resource = Path(lemminflect.__file__).parent / "resources" / "infl_lu.csv.gz"
     with gzip.open(resource, "rt", encoding="utf-8") as handle:
         lemmas = {fields[0] for fields in (line.split(",", 2) for line in handle) if fields[1] == "verb"}
@@ -86,6 +84,8 @@ def verb_rows(lemmas: list[str]) -> list[Row]:
 
     Where the dictionary lists several forms (``lie``: lay/lied) the first, its preferred one, is kept.
     """
+    from lemminflect import getAllInflections
+
     rows = []
     for lemma in lemmas:
         if lemma in _EXCLUDED or not _WORD.fullmatch(lemma):
@@ -103,6 +103,8 @@ def verb_rows(lemmas: list[str]) -> list[Row]:
 
 def rank_rows(rows: list[Row]) -> list[Row]:
     """Most common verbs first: by the frequency of the rarest form, then alphabetically."""
+    from wordfreq import word_frequency
+
     return sorted(rows, key=lambda row: (-min(word_frequency(form, "en") for form in row), row[0]))
 
 

@@ -11,15 +11,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # building a vocabulary takes a frame; loading one needs no pandas
+    import pandas as pd
 
 from reviewgen.config import get
+from reviewgen.data.tokens import SPECIALS
 from reviewgen.io import read_json, write_json
 
-SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
-PAD, BOS, EOS, UNK = SPECIALS
 _SECTION = "vocab"
 
 

@@ -19,15 +19,25 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 
 
 def marginal_draws(train_rows: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """``k`` feature vectors drawn (with replacement, seeded) from the training rows: the prior of f."""
+    """``k`` training rows, one drawn (seeded) from each of ``k`` equal strata of the rows sorted by feature.
+
+    Stratifying by the first feature (then the others) spreads the draws over its whole range, so the
+    K-draw estimate of ``E_f[p(x | f)]`` does not hinge on where a few random draws happen to fall; each
+    draw is still a real training row, so the joint distribution of several features is kept.
+    """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     rows = np.asarray(train_rows, dtype=np.float64)
-    return rows[np.random.default_rng(seed).integers(0, len(rows), size=k)]
+    if rows.ndim != 2 or len(rows) < k:
+        raise ValueError(f"need at least k={k} training rows as [N, F], got shape {rows.shape}")
+    order = np.lexsort(rows.T[::-1])
+    edges = np.linspace(0, len(rows), k + 1).round().astype(int)
+    picks = np.random.default_rng(seed).integers(edges[:-1], edges[1:])
+    return rows[order[picks]]
 
 
 def marginal_nll(logp: np.ndarray) -> float:
@@ -41,7 +51,7 @@ def marginal_nll(logp: np.ndarray) -> float:
 def p_high(values: np.ndarray, params: dict[str, float]) -> np.ndarray:
     """The generator's probability that a feature's slot takes its _high group."""
     floor, slope, center = (float(params[k]) for k in ("floor", "slope", "center"))
-    return floor + (1.0 - 2.0 * floor) / (1.0 + np.exp(-slope * (np.asarray(values, dtype=np.float64) - center)))
+    return floor + (1.0 - 2.0 * floor) * expit(slope * (np.asarray(values, dtype=np.float64) - center))
 
 
 def planted_sides(tokens: Sequence[str], truth: dict[str, Any], features: Sequence[str]) -> dict[str, list[bool]]:

@@ -7,30 +7,41 @@ than sampling noise. Decoded sentences are detokenised (Treebank rules undone) s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import torch
-from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-from reviewgen.data.detokenize import detokenize
-from reviewgen.data.sentences import make_tokenizer
+from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.io import get_logger
-from reviewgen.models.sampling import PAD_ID, generating
+from reviewgen.models.sampling import generating
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# NLTK (the tokenizer, BLEU) and pandas are imported where used: the CLI imports this module for METHODS.
 log = get_logger("evaluation.homotopy")
 METHODS = ("linear", "slerp")
-_tokenize = make_tokenizer("treebank")
+
+
+@functools.cache
+def _tokenizer():
+    from reviewgen.data.sentences import make_tokenizer
+
+    return make_tokenizer("treebank")
 
 
 def tokenize(sentence: str) -> list[str]:
     """The tokens the pipeline gives ``sentence`` (``split_sentences`` lower-cases, then tokenises)."""
-    return _tokenize(sentence.lower())
+    return _tokenizer()(sentence.lower())
 
 
 def as_seen(vocab: Vocab, sentence: str) -> str:
     """``sentence`` as the model can know it: its tokens with the out-of-vocabulary ones as ``<unk>``."""
+    from reviewgen.data.detokenize import detokenize
+
     return detokenize(vocab.decode(vocab.encode(tokenize(sentence))))
 
 
@@ -96,6 +107,8 @@ def encode_sentences(model, vocab: Vocab, sentences: Sequence[str]) -> tuple[tor
 @generating
 def decode_latents(model, vocab: Vocab, z: torch.Tensor, max_len: int = 40) -> list[str]:
     """Greedy decoding of every row of ``z`` in one batch."""
+    from reviewgen.data.detokenize import detokenize
+
     return [detokenize(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
 
 
@@ -108,6 +121,8 @@ def word_bleu(hypothesis: str, reference: str) -> float:
     hyp, ref = tokenize(hypothesis), tokenize(reference)
     if not hyp or not ref:
         return float(hyp == ref)
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
     return float(sentence_bleu([ref], hyp, smoothing_function=SmoothingFunction().method1))
 
 
@@ -134,6 +149,8 @@ def homotopy_rows(s0: str, s1: str, decoded: Sequence[str]) -> list[tuple[str, s
 def reconstructions(model, vocab: Vocab, sentences: Sequence[str], max_len: int = 40) -> pd.DataFrame:
     """``input`` (as given) and ``output`` (greedy decoding of its posterior mean), one row per sentence."""
     mu, _ = encode_sentences(model, vocab, sentences)
+    import pandas as pd
+
     return pd.DataFrame({"input": list(sentences), "output": decode_latents(model, vocab, mu, max_len)})
 
 

@@ -1,6 +1,8 @@
 """One module per training stage: data in, trained model, metrics, history and samples out.
 
-Experiments sit between the stage scripts and the library: they turn params sections into a model,
-batches and a step function, hand those to the shared Trainer, track the run in MLflow, and write
-the outputs every report needs. Imports point down: experiments -> training, evaluation -> models, data.
+Experiments sit between the stage scripts and the library: each model's module turns params sections
+into an :class:`~reviewgen.experiments.runner.Experiment` (its data, model, step, evaluation and
+samples), and :func:`~reviewgen.experiments.runner.train` runs every one the same way: the shared
+Trainer, the MLflow run, the model file and the outputs every report needs. Imports point down:
+experiments -> training, evaluation -> models, data.
 """

@@ -1,5 +1,7 @@
 """Character language models on review sentences: a count n-gram, a feed-forward n-gram network, a
-hand-written RNN, and nn.RNN / nn.GRU / nn.LSTM, all with the same data, evaluation and samples."""
+hand-written RNN, and nn.RNN / nn.GRU / nn.LSTM, all with the same data, evaluation and samples.
+
+Each stage is an :class:`~reviewgen.experiments.runner.Experiment` that the runner trains."""
 
 from __future__ import annotations
 
@@ -15,23 +17,12 @@ import torch
 from reviewgen.config import get
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.metrics import bits_per_char
-from reviewgen.experiments.common import (
-    StageOutputs,
-    count_parameters,
-    finish_stage,
-    mean_epoch_seconds,
-    setup_runtime,
-    tracked_run,
-    train_settings,
-)
+from reviewgen.experiments.common import setup_runtime, train_settings
 from reviewgen.experiments.lm_data import char_splits, held_out_nll, sequence_batches, token_loss, window_batches
-from reviewgen.io import atomic_path
-from reviewgen.models.charrnn import CharRNNLM
-from reviewgen.models.ngram import CharNGramCounts, FeedForwardNGramLM
-from reviewgen.models.registry import save_model
-from reviewgen.training.runtime import seed_everything
+from reviewgen.experiments.runner import Experiment, Fitted, Outcome
+from reviewgen.models.ngram import CharNGramCounts
 from reviewgen.training.streams import StreamStep, stream_batches, stream_tokens
-from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer
+from reviewgen.training.trainer import StepOutput, TrainConfig, TrainResult
 
 NEURAL_ARCHS = ("ffngram", "hand", "rnn", "gru", "lstm")
 BATCHING = ("stream", "sentence")  # TBPTT over one stream of all sentences | padded sentence batches
@@ -90,9 +81,8 @@ def sampling_settings(cfg: dict[str, Any]) -> tuple[list[float], int, int]:
     return temperatures, per, get(section, "max_len", int, "charlm.sampling", minimum=1)
 
 
-def train_neural(arch: str, cfg: dict[str, Any], sentences: Path, vocab_path: Path,
-                 outputs: StageOutputs) -> dict[str, Any]:
-    """Train one neural character LM with the shared Trainer; returns its metrics."""
+def neural_experiment(arch: str, cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experiment:
+    """One neural character LM, trained by the runner; its evaluation is held-out bits per character."""
     name, where = f"charlm-{arch}", f"charlm.{arch}"
     section = cfg[where]
     runtime = setup_runtime(cfg["runtime"])
@@ -117,67 +107,64 @@ def train_neural(arch: str, cfg: dict[str, Any], sentences: Path, vocab_path: Pa
     # How batches are formed changes what an epoch computes, so a checkpoint of another layout is stale.
     layout = {k: section[k] for k in ("batch_size", "batching", "bptt") if k in section}
 
-    seed_everything(config.seed)  # before building the model, so its initial weights repeat
-    model = FeedForwardNGramLM(**hparams) if kind == "ffngram" else CharRNNLM(**hparams)
-    trainer = Trainer(model, config, outputs.checkpoint, step, timed, batches["valid"][1],
-                      hparams={**hparams, "layout": layout}, log_name=name)
-    params = {key: cfg[key] for key in ("charlm.data", "charlm.sampling", where, "runtime")}
-    with tracked_run(family="charlm", name=name, params=params, inputs=[sentences, vocab_path],
-                     device=runtime.device, resume_run_id=trainer.resume_run_id()) as run:
-        trainer.tracker = run
-        result = trainer.fit()
-        model.load_state_dict(result.best_state)
-        test_nll, test_chars = held_out_nll(model, step, batches["test"][1], trainer.device)
+    def evaluate(fitted: Fitted) -> Outcome:
+        model = fitted.model
+        test_nll, test_chars = held_out_nll(model, step, batches["test"][1], fitted.device)
         metrics = {
-            "model": name, "parameters": count_parameters(model), "epochs": len(result.history),
-            "best_epoch": result.best_epoch, "seconds_per_epoch": mean_epoch_seconds(result.history),
-            "valid_bits_per_char": bits_per_char(result.best_valid_loss, 1),
+            "valid_bits_per_char": bits_per_char(fitted.best_row["valid_loss"], 1),
             "test_bits_per_char": bits_per_char(test_nll, int(test_chars)),
             "train_sentences": len(splits["train"]), "train_tokens_per_epoch": int(train_tokens),
             # Only epochs trained in this process are timed: a resumed run times what it ran.
             "train_tokens_per_second": train_tokens * timed.epochs / timed.seconds if timed.seconds else None,
-            "left_out": left_out, "device": str(trainer.device),
+            "left_out": left_out, "device": str(fitted.device),
         }
-        save_model(outputs.model, kind, hparams, model, extra={"vocab": str(vocab_path), "metrics": metrics})
         temperatures, per, max_len = sampling_settings(cfg)
-        generator = torch.Generator(trainer.device).manual_seed(config.seed)
+        generator = torch.Generator(fitted.device).manual_seed(config.seed)
         samples = {t: model.sample(per, max_len, t, generator=generator) for t in temperatures}
-        finish_stage(run, outputs, metrics=metrics, history=result.history,
-                     samples=format_samples(name, vocab, samples))
-    return metrics
+        return Outcome(metrics, format_samples(name, vocab, samples), extra={"vocab": str(vocab_path)})
+
+    return Experiment(
+        name=name, family="charlm", kind=kind, hparams=hparams,
+        params={key: cfg[key] for key in ("charlm.data", "charlm.sampling", where, "runtime")},
+        inputs=[sentences, vocab_path], evaluate=evaluate, device=runtime.device, config=config, step=step,
+        train_batches=timed, valid_batches=batches["valid"][1], fingerprint={**hparams, "layout": layout},
+    )
 
 
-def train_counts(cfg: dict[str, Any], sentences: Path, vocab_path: Path, outputs: StageOutputs) -> dict[str, Any]:
+def count_experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experiment:
     """The maximum-likelihood character n-gram: counted, not trained; evaluated with add-k smoothing."""
     section, name = cfg["charlm.ngram"], "charlm-ngram"
     order = get(section, "order", int, "charlm.ngram", minimum=1)
     add_k = get(section, "add_k", float, "charlm.ngram", minimum=0.0)
     vocab, splits, left_out = load_data(cfg, sentences, vocab_path)
-    params = {key: cfg[key] for key in ("charlm.data", "charlm.sampling", "charlm.ngram")}
-    with tracked_run(family="charlm", name=name, params=params, inputs=[sentences, vocab_path],
-                     device="cpu") as run:
+
+    def fit(model: CharNGramCounts) -> TrainResult:
         started = time.perf_counter()
-        model = CharNGramCounts(order, len(vocab)).fit(splits["train"])
+        model.fit(splits["train"])
         seconds = time.perf_counter() - started
-        history = [{
-            "epoch": 1, "train_bits_per_char": model.cross_entropy_bits(splits["train"], k=0.0),
-            "valid_bits_per_char": model.cross_entropy_bits(splits["valid"], k=add_k), "seconds": seconds,
-        }]
-        run.log_metrics({k: v for k, v in history[0].items() if k != "epoch"}, step=1)
+        row = {"epoch": 1, "train_bits_per_char": model.cross_entropy_bits(splits["train"], k=0.0),
+               "valid_bits_per_char": model.cross_entropy_bits(splits["valid"], k=add_k), "seconds": seconds}
+        return TrainResult(history=[row], best_epoch=None, best_monitor=row["valid_bits_per_char"],
+                           resumed_from_epoch=None, stopped_early=False, best_state=None)
+
+    def evaluate(fitted: Fitted) -> Outcome:
+        model, counted = fitted.model, fitted.best_row
         metrics = {
-            "model": name, "parameters": int(model.state_dict()["counts"].numel()), "epochs": 1,
-            "seconds_per_epoch": seconds, "valid_bits_per_char": history[0]["valid_bits_per_char"],
+            "parameters": int(model.state_dict()["counts"].numel()),  # one count per distinct n-gram
+            "valid_bits_per_char": counted["valid_bits_per_char"],
             # Counting is its training: every n-gram of the train split, once.
-            "train_tokens_per_second": sum(len(s) + 1 for s in splits["train"]) / seconds if seconds else None,
+            "train_tokens_per_second": (sum(len(s) + 1 for s in splits["train"]) / counted["seconds"]
+                                        if counted["seconds"] else None),
             "test_bits_per_char": model.cross_entropy_bits(splits["test"], k=add_k),
             "train_sentences": len(splits["train"]), "left_out": left_out, "device": "cpu",
         }
-        with atomic_path(outputs.model) as tmp:
-            torch.save({"format": 1, "kind": "ngram-counts", "state": model.state_dict(),
-                        "extra": {"vocab": str(vocab_path), "metrics": metrics}}, tmp)
         temperatures, per, max_len = sampling_settings(cfg)
         rng = np.random.default_rng(get(cfg["charlm.data"], "seed", int, "charlm.data"))
         samples = {t: model.sample(per, max_len, t, rng) for t in temperatures}
-        finish_stage(run, outputs, metrics=metrics, history=history,
-                     samples=format_samples(name, vocab, samples))
-    return metrics
+        return Outcome(metrics, format_samples(name, vocab, samples), extra={"vocab": str(vocab_path)})
+
+    return Experiment(
+        name=name, family="charlm", kind="ngram-counts", hparams={"order": order, "vocab_size": len(vocab)},
+        params={key: cfg[key] for key in ("charlm.data", "charlm.sampling", "charlm.ngram")},
+        inputs=[sentences, vocab_path], evaluate=evaluate, fit=fit,
+    )

@@ -10,12 +10,12 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.models.ngram import ngram_windows
 from reviewgen.training.batching import bucket_batches, lm_inputs_targets, pad_batch
 from reviewgen.training.trainer import StepOutput, to_device
 
-PAD_ID = 0
 SPLITS = ("train", "valid", "test")
 
 

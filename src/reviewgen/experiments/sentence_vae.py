@@ -14,26 +14,16 @@ import torch
 
 from reviewgen.config import get
 from reviewgen.data.detokenize import detokenize
+from reviewgen.data.tokens import EOS_ID
 from reviewgen.data.vocab import Vocab
-from reviewgen.experiments.common import (
-    StageOutputs,
-    count_parameters,
-    finish_stage,
-    kl_annealing,
-    mean_epoch_seconds,
-    setup_runtime,
-    tracked_run,
-    train_settings,
-)
+from reviewgen.experiments.common import kl_annealing, setup_runtime, train_settings
 from reviewgen.experiments.lm_data import SPLITS, bucketed, held_out_nll, sequence_batches, token_loss
-from reviewgen.models.registry import save_model
+from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.models.sentence_vae import SentenceVAE
 from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.batching import pad_batch
 from reviewgen.training.runtime import seed_everything
 from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer, to_device
-
-EOS_ID = 2
 
 
 def sentence_splits(sentences: pd.DataFrame, vocab: Vocab, max_tokens: int) -> tuple[dict, int]:
@@ -64,7 +54,7 @@ def make_step(free_bits: float, per_example: bool = False):
 
 
 @torch.no_grad()
-def evaluate(model: SentenceVAE, batches, device: torch.device, iw_samples: int = 0,
+def evaluate_elbo(model: SentenceVAE, batches, device: torch.device, iw_samples: int = 0,
              seed: int = 0) -> dict[str, float]:
     """The true ELBO (KL weight 1) on held-out sentences, per sentence, the active latent units, and with
     ``iw_samples`` > 0 the importance-weighted NLL and the perplexity it gives."""
@@ -115,8 +105,7 @@ def train_reference_lm(section: dict[str, Any], splits: dict[str, list[list[int]
             "lm_best_epoch": result.best_epoch}
 
 
-def train_sentence_vae(cfg: dict[str, Any], sentences: Path, vocab_path: Path,
-                       outputs: StageOutputs) -> dict[str, Any]:
+def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experiment:
     section, name = cfg["sentence_vae"], "sentence_vae"
     runtime = setup_runtime(cfg["runtime"])
     vocab = Vocab.load(vocab_path)
@@ -131,34 +120,27 @@ def train_sentence_vae(cfg: dict[str, Any], sentences: Path, vocab_path: Path,
     per_example = get(section, "free_bits_per_example", bool, name, default=False)
     iw_samples = get(section, "iw_samples", int, name, default=0, minimum=0)
 
-    seed_everything(config.seed)
-    model = SentenceVAE(**hparams)
-    trainer = Trainer(model, config, outputs.checkpoint, make_step(free_bits, per_example), batches["train"][0],
-                      batches["valid"][1], state={"kl": kl}, hparams=hparams, log_name=name,
-                      epoch_end=lambda epoch, model: {"kl_weight": kl.value})
-    with tracked_run(family=name, name=name, params={name: section, "runtime": cfg["runtime"]},
-                     inputs=[sentences, vocab_path], device=runtime.device,
-                     resume_run_id=trainer.resume_run_id()) as run:
-        trainer.tracker = run
-        result = trainer.fit()
-        model.load_state_dict(result.best_state)
-        scores = evaluate(model, batches["test"][1], trainer.device, iw_samples, config.seed)
+    def evaluate(fitted: Fitted) -> Outcome:
+        model, device, checkpoint = fitted.model, fitted.device, fitted.outputs.checkpoint
+        scores = evaluate_elbo(model, batches["test"][1], device, iw_samples, config.seed)
         lm = train_reference_lm(section["lm"], splits, len(vocab), runtime,
-                                outputs.checkpoint.with_name(outputs.checkpoint.stem + "-lm.pt"), run)
+                                checkpoint.with_name(checkpoint.stem + "-lm.pt"), fitted.run)
         scores |= lm | {"perplexity_ratio_to_lm": scores["test_perplexity"] / lm["lm_perplexity_same_sentences"]}
         sampling = section["sampling"]
         n_prior, max_len = get(sampling, "prior_samples", int, name, minimum=1), get(sampling, "max_len", int, name)
-        generator = torch.Generator(trainer.device).manual_seed(config.seed)
-        z = torch.randn(n_prior, model.latent, generator=generator, device=trainer.device)
+        generator = torch.Generator(device).manual_seed(config.seed)
+        z = torch.randn(n_prior, model.latent, generator=generator, device=device)
         prior = [detokenize(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
         metrics = {
-            "model": name, "parameters": count_parameters(model), "epochs": len(result.history),
-            "best_epoch": result.best_epoch, "seconds_per_epoch": mean_epoch_seconds(result.history),
             **scores, "final_kl_weight": kl.value, "prior_samples_distinct": len(set(prior)) / len(prior),
-            "train_sentences": len(splits["train"]), "left_out_too_long": too_long, "device": str(trainer.device),
+            "train_sentences": len(splits["train"]), "left_out_too_long": too_long, "device": str(device),
         }
-        extra = {"vocab": str(vocab_path), "max_tokens": max_tokens, "metrics": metrics}
-        save_model(outputs.model, name, hparams, model, extra=extra)
         samples = "# sentence_vae: greedy decodes of z ~ N(0, I)\n\n" + "\n".join(prior) + "\n"
-        finish_stage(run, outputs, metrics=metrics, history=result.history, samples=samples)
-    return metrics
+        return Outcome(metrics, samples, extra={"vocab": str(vocab_path), "max_tokens": max_tokens})
+
+    return Experiment(
+        name=name, family=name, kind=name, hparams=hparams, params={name: section, "runtime": cfg["runtime"]},
+        inputs=[sentences, vocab_path], evaluate=evaluate, device=runtime.device, config=config,
+        step=make_step(free_bits, per_example), train_batches=batches["train"][0],
+        valid_batches=batches["valid"][1], state={"kl": kl}, epoch_end=lambda epoch, model: {"kl_weight": kl.value},
+    )

@@ -24,23 +24,13 @@ from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import TENSES, load_pairs, load_tense_data
 from reviewgen.evaluation.tense_eval import convert_pairs, four_tense_samples, scores
 from reviewgen.evaluation.tense_metrics import gaussian_score
-from reviewgen.experiments.common import (
-    StageOutputs,
-    count_parameters,
-    finish_stage,
-    kl_annealing,
-    mean_epoch_seconds,
-    setup_runtime,
-    tracked_run,
-    train_settings,
-)
+from reviewgen.experiments.common import kl_annealing, setup_runtime, train_settings
 from reviewgen.experiments.lm_data import bucketed
-from reviewgen.models.registry import save_model
+from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.models.tense_cvae import PriorCover, TenseCVAE
 from reviewgen.training.batching import bucket_batches
-from reviewgen.training.runtime import seed_everything
 from reviewgen.training.schedules import TeacherForcing
-from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer, to_device
+from reviewgen.training.trainer import StepOutput, TrainConfig, to_device
 
 
 class Examples:
@@ -126,7 +116,7 @@ def fit_prior(model: TenseCVAE, rows, codec: CharCodec, device: torch.device) ->
     model.fit_aggregate_prior(mu, logvar)
 
 
-def train_tense_cvae(variant: str, cfg: dict[str, Any], tense_dir: Path, outputs: StageOutputs) -> dict[str, Any]:
+def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment:
     section = deep_merge(cfg["tense"], cfg[f"tense_variants.{variant}"] or {})
     name, where = f"tense_cvae-{variant}", "tense"
     runtime = setup_runtime(cfg["runtime"])
@@ -143,7 +133,6 @@ def train_tense_cvae(variant: str, cfg: dict[str, Any], tense_dir: Path, outputs
     kl = kl_annealing(section["kl"], math.ceil(n_examples / batch_size), config.epochs, f"{where}.kl")
     teacher = TeacherForcing(**section["teacher_forcing"])
     n_gaussian = get(section, "gaussian_samples", int, where, minimum=1)
-    hparams = {"n_chars": len(codec), "n_tenses": len(TENSES), **section["model"]}
 
     def epoch_end(epoch: int, model: TenseCVAE) -> dict[str, float]:
         logged = {"kl_weight": kl.value, "teacher_forcing": teacher.value}
@@ -154,39 +143,32 @@ def train_tense_cvae(variant: str, cfg: dict[str, Any], tense_dir: Path, outputs
     cover_weight = get(cover_cfg, "weight", float, f"{where}.prior_cover", default=0.0, minimum=0.0)
     cover_samples = get(cover_cfg, "samples", int, f"{where}.prior_cover", default=batch_size, minimum=1)
     cover = PriorCover(*codec.batch([w for row in rows for w in row]), len(TENSES)) if cover_weight else None
-    step = make_step(get(section, "free_bits", float, where), cover, cover_weight, cover_samples)
-    seed_everything(config.seed)
-    model = TenseCVAE(**hparams)
-    trainer = Trainer(model, config, outputs.checkpoint, step,
-                      train_batches, pair_batches(data.valid, codec, batch_size),
-                      state={"kl": kl, "teacher_forcing": teacher}, epoch_end=epoch_end, hparams=hparams,
-                      log_name=name)
-    params = {"tense": section, "variant": variant, "runtime": cfg["runtime"]}
-    with tracked_run(family="tense_cvae", name=name, params=params, inputs=sorted(tense_dir.glob("*.txt")),
-                     device=runtime.device, resume_run_id=trainer.resume_run_id()) as run:
-        trainer.tracker = run
-        result = trainer.fit()
-        model.load_state_dict(result.best_state)
+
+    def evaluate(fitted: Fitted) -> Outcome:
+        model, device, best = fitted.model, fitted.device, fitted.best_row
         test = load_pairs(tense_dir, "test")
         final = scores(model, codec, data.reference, test, rows, n_gaussian, config.seed)
-        fit_prior(model, rows, codec, trainer.device)
-        generator = torch.Generator(trainer.device).manual_seed(config.seed)
+        fit_prior(model, rows, codec, device)
+        generator = torch.Generator(device).manual_seed(config.seed)
         aggregate = four_tense_samples(model, codec, n_gaussian, generator, standard=False)
         metrics = {
-            "model": name, "variant": variant, "parameters": count_parameters(model),
-            "epochs": len(result.history), "best_epoch": result.best_epoch, "best_monitor": result.best_valid_loss,
-            "bleu_valid": result.history[result.best_epoch - 1]["bleu_valid"],
-            "seconds_per_epoch": mean_epoch_seconds(result.history), **final,
-            "gaussian_score_aggregate_prior": gaussian_score(aggregate, rows),
-            "final_kl": result.history[result.best_epoch - 1]["valid_kl"],
+            "variant": variant, "best_monitor": fitted.result.best_monitor, "bleu_valid": best["bleu_valid"], **final,
+            "gaussian_score_aggregate_prior": gaussian_score(aggregate, rows), "final_kl": best["valid_kl"],
             "kl_schedule": section["kl"]["kind"], "kl_weight_max": section["kl"]["max_weight"],
-            "cell": section["model"].get("cell", "lstm"), "hide_attention": hide, "device": str(trainer.device),
+            "cell": section["model"].get("cell", "lstm"), "hide_attention": hide, "device": str(device),
         }
-        save_model(outputs.model, "tense_cvae", hparams, model,
-                   extra={"chars": codec.itos, "tenses": list(TENSES), "variant": variant, "metrics": metrics})
         samples = [" ".join(forms) for forms in four_tense_samples(
-            model, codec, 20, torch.Generator(trainer.device).manual_seed(config.seed), standard=True)]
-        finish_stage(run, outputs, metrics=metrics, history=result.history,
-                     samples=f"# {name}: z ~ N(0, I) decoded in the tenses {' '.join(TENSES)}\n\n"
-                     + "\n".join(samples) + "\n")
-    return metrics
+            model, codec, 20, torch.Generator(device).manual_seed(config.seed), standard=True)]
+        text = f"# {name}: z ~ N(0, I) decoded in the tenses {' '.join(TENSES)}\n\n" + "\n".join(samples) + "\n"
+        return Outcome(metrics, text, extra={"chars": codec.itos, "tenses": list(TENSES), "variant": variant})
+
+    return Experiment(
+        name=name, family="tense_cvae", kind="tense_cvae",
+        hparams={"n_chars": len(codec), "n_tenses": len(TENSES), **section["model"]},
+        params={"tense": section, "variant": variant, "runtime": cfg["runtime"]},
+        inputs=sorted(tense_dir.glob("*.txt")), evaluate=evaluate, device=runtime.device, config=config,
+        step=make_step(get(section, "free_bits", float, where), cover, cover_weight, cover_samples),
+        train_batches=train_batches,
+        valid_batches=pair_batches(data.valid, codec, batch_size), state={"kl": kl, "teacher_forcing": teacher},
+        epoch_end=epoch_end,
+    )

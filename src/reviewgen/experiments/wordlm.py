@@ -20,25 +20,17 @@ import torch.nn.functional as F
 
 from reviewgen.config import ConfigError, get
 from reviewgen.data.scaling import FeatureScaler
+from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.conditioning import marginal_draws, marginal_nll, oracle_gain_nats
 from reviewgen.evaluation.metrics import perplexity
-from reviewgen.experiments.common import (
-    StageOutputs,
-    count_parameters,
-    finish_stage,
-    mean_epoch_seconds,
-    setup_runtime,
-    tracked_run,
-    train_settings,
-)
-from reviewgen.experiments.lm_data import PAD_ID, SPLITS, held_out_nll, sequence_batches, token_loss
+from reviewgen.experiments.common import setup_runtime, train_settings
+from reviewgen.experiments.lm_data import SPLITS, held_out_nll, sequence_batches, token_loss
+from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.io import read_json
-from reviewgen.models.registry import save_model
 from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.batching import lm_inputs_targets, pad_batch
-from reviewgen.training.runtime import seed_everything
-from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer
+from reviewgen.training.trainer import StepOutput, TrainConfig
 
 
 @dataclass
@@ -128,11 +120,14 @@ def conditioning_metrics(model: ConditionedWordLM, split: Split, train_rows: np.
 def conditioned_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutput:
     inputs, targets, features = batch
     logits, _ = model(inputs, features)
-    return token_loss(logits, targets)
+    out = token_loss(logits, targets)
+    if ctx is not None and ctx.training:
+        # The prior shapes training only: validation and test losses stay plain per-token NLL.
+        out.loss = out.loss + model.condition_penalty()
+    return out
 
 
-def train_wordlm(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_path: Path,
-                 outputs: StageOutputs) -> dict[str, Any]:
+def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_path: Path) -> Experiment:
     section, name = cfg["wordlm"], "wordlm"
     data_cfg = section["data"]
     names = [str(n) for n in get(data_cfg, "features", list, "wordlm.data")]
@@ -148,16 +143,8 @@ def train_wordlm(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_p
     config = TrainConfig.from_params(train_settings(section["train"], runtime), where="wordlm.train")
     hparams = {"vocab_size": len(vocab), "n_features": len(names), **section["model"]}
 
-    seed_everything(config.seed)
-    model = ConditionedWordLM(**hparams)
-    trainer = Trainer(model, config, outputs.checkpoint, conditioned_step, batches["train"][0],
-                      batches["valid"][1], hparams=hparams, log_name=name)
-    with tracked_run(family="wordlm", name=name, params={"wordlm": section, "runtime": cfg["runtime"]},
-                     inputs=[sentences, vocab_path], device=runtime.device,
-                     resume_run_id=trainer.resume_run_id()) as run:
-        trainer.tracker = run
-        result = trainer.fit()
-        model.load_state_dict(result.best_state)
+    def evaluate(fitted: Fitted) -> Outcome:
+        model, device = fitted.model, fitted.device
         test = splits["test"]
         variants = {
             "true": test.features,
@@ -166,31 +153,32 @@ def train_wordlm(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_p
         }
         test_ppl = {}
         for variant, rows in variants.items():
-            _, evaluate = sequence_batches(test.seqs, batch_size, scaler.transform(rows))
-            test_ppl[variant] = perplexity(*held_out_nll(model, conditioned_step, evaluate, trainer.device))
+            _, test_batches = sequence_batches(test.seqs, batch_size, scaler.transform(rows))
+            test_ppl[variant] = perplexity(*held_out_nll(model, conditioned_step, test_batches, device))
         metrics = {
-            "model": name, "parameters": count_parameters(model), "features": names, "unit": unit,
-            "epochs": len(result.history), "best_epoch": result.best_epoch,
-            "seconds_per_epoch": mean_epoch_seconds(result.history),
-            "valid_perplexity": float(np.exp(result.best_valid_loss)),
+            "features": names, "unit": unit, "valid_perplexity": float(np.exp(fitted.best_row["valid_loss"])),
             "test_perplexity": test_ppl["true"], "test_perplexity_shuffled": test_ppl["shuffled"],
             "test_perplexity_constant": test_ppl["constant"],
-            "conditioning_gain": test_ppl["shuffled"] - test_ppl["true"], "device": str(trainer.device),
+            "conditioning_gain": test_ppl["shuffled"] - test_ppl["true"], "device": str(device),
         }
         k = get(section["evaluation"], "marginal_draws", int, "wordlm.evaluation", minimum=1)
         # Evaluation needs no gradients, so wider batches only save time.
         metrics |= conditioning_metrics(model, test, splits["train"].features, scaler, read_json(truth_path), k,
-                                        4 * batch_size, config.seed, trainer.device)
+                                        4 * batch_size, config.seed, device)
         extra = {"vocab": str(vocab_path), "features": scaler.to_json(),
                  "feature_medians": np.median(splits["train"].features, axis=0).tolist(),
                  # The CLI refuses conditioning values outside what training saw.
                  "feature_train_range": [np.min(splits["train"].features, axis=0).tolist(),
-                                         np.max(splits["train"].features, axis=0).tolist()],
-                 "metrics": metrics}
-        save_model(outputs.model, "wordlm", hparams, model, extra=extra)
+                                         np.max(splits["train"].features, axis=0).tolist()]}
         samples = sample_text(model, vocab, scaler, extra["feature_medians"], section["sampling"], config.seed)
-        finish_stage(run, outputs, metrics=metrics, history=result.history, samples=samples)
-    return metrics
+        return Outcome(metrics, samples, extra)
+
+    return Experiment(
+        name=name, family="wordlm", kind="wordlm", hparams=hparams,
+        params={"wordlm": section, "runtime": cfg["runtime"]}, inputs=[sentences, vocab_path],
+        evaluate=evaluate, device=runtime.device, config=config, step=conditioned_step,
+        train_batches=batches["train"][0], valid_batches=batches["valid"][1],
+    )
 
 
 def sample_text(model: ConditionedWordLM, vocab: Vocab, scaler: FeatureScaler, medians: list[float],

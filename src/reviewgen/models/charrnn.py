@@ -11,7 +11,9 @@ import math
 import torch
 from torch import nn
 
-from .sampling import PAD_ID, autoregress, generating, select_rows
+from reviewgen.data.tokens import PAD_ID
+
+from .sampling import autoregress, generating, select_rows
 
 CELLS = ("hand", "rnn", "gru", "lstm")
 

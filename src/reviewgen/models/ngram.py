@@ -14,7 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .sampling import BOS_ID, EOS_ID, autoregress, generating, select_rows
+from reviewgen.data.tokens import BOS_ID, EOS_ID
+
+from .sampling import autoregress, generating, select_rows
 
 
 def ngram_windows(seqs: Sequence[Sequence[int]], order: int) -> np.ndarray:
@@ -40,8 +42,8 @@ def _sort_rows(rows: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
     differ from their predecessor (the first row of each distinct value).
 
     A row packed into one integer in base ``base`` sorts like the row itself, and one integer sort is
-    several times faster than ``np.lexsort`` over the columns (let alone ``np.unique(axis=0)``); lexsort
-    is only the fallback for rows too long to pack into 63 bits.
+    cheaper than ``np.lexsort`` over the columns (let alone ``np.unique(axis=0)``), which sorts once per
+    column; lexsort is only the fallback for rows too long to pack into 63 bits.
     """
     width = rows.shape[1]
     if base**width < 2**63:
@@ -191,22 +193,20 @@ class CharNGramCounts:
             out.append(seq)
         return out
 
-    def state_dict(self) -> dict:
-        """Only the full-order counts: every shorter-order table is derived from them on load."""
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Only the full-order counts, as tensors (order and vocabulary size are constructor arguments,
+        as a network's hyperparameters are): every shorter-order table is derived from them on load."""
         ngrams, counts = self._full_order()
-        return {
-            "order": self.order,
-            "vocab_size": self.vocab_size,
-            "ngrams": torch.from_numpy(ngrams),
-            "counts": torch.from_numpy(counts.copy()),
-        }
+        return {"ngrams": torch.from_numpy(ngrams), "counts": torch.from_numpy(counts.copy())}
 
-    @classmethod
-    def from_state_dict(cls, state: dict) -> CharNGramCounts:
-        model = cls(int(state["order"]), int(state["vocab_size"]))
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore the counts of :meth:`state_dict`, as ``nn.Module.load_state_dict`` restores weights."""
         ngrams, counts = (np.asarray(state[key], dtype=np.int64) for key in ("ngrams", "counts"))
-        model._set_counts(ngrams, counts)
-        return model
+        if ngrams.ndim != 2 or ngrams.shape[1] != self.order or len(ngrams) != len(counts):
+            raise ValueError(f"counts {ngrams.shape} and {counts.shape} do not fit an order-{self.order} model")
+        if len(ngrams) and (ngrams.min() < 0 or ngrams.max() >= self.vocab_size):
+            raise ValueError(f"ids must lie in [0, vocab_size={self.vocab_size})")
+        self._set_counts(ngrams, counts)
 
 
 class FeedForwardNGramLM(nn.Module):

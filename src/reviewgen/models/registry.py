@@ -4,29 +4,41 @@ A file holds ``{"format", "kind", "hparams", "state_dict", "extra"}``: the kind 
 :data:`MODEL_KINDS`, ``hparams`` are its constructor arguments, ``extra`` is anything the caller wants
 to keep beside the weights (vocabulary size, training metrics...). Everything but the weights must be
 plain data so that ``torch.load(..., weights_only=True)`` can read the file without running any code.
+
+A kind is any class built from its hyperparameters whose ``state_dict()`` is a dict of tensors and
+whose ``load_state_dict`` takes it back: every ``nn.Module``, and the count n-gram, whose tensors are
+its counts.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import nn
 
 from ..io import atomic_path
 from .charrnn import CharRNNLM
-from .ngram import FeedForwardNGramLM
+from .ngram import CharNGramCounts, FeedForwardNGramLM
 from .sentence_vae import SentenceVAE
 from .tense_cvae import TenseCVAE
 from .wordlm import ConditionedWordLM
 
 FORMAT = 1
 
+
+class Model(Protocol):
+    def state_dict(self) -> dict[str, torch.Tensor]: ...
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> Any: ...
+
+
 # A new model kind needs only one line here.
-MODEL_KINDS: dict[str, type[nn.Module]] = {
+MODEL_KINDS: dict[str, type[Model]] = {
     "charlm": CharRNNLM,
+    "ngram-counts": CharNGramCounts,
     "ffngram": FeedForwardNGramLM,
     "wordlm": ConditionedWordLM,
     "sentence_vae": SentenceVAE,
@@ -34,7 +46,7 @@ MODEL_KINDS: dict[str, type[nn.Module]] = {
 }
 
 
-def _model_class(kind: str, where: str) -> type[nn.Module]:
+def _model_class(kind: str, where: str) -> type[Model]:
     if kind not in MODEL_KINDS:
         known = ", ".join(sorted(MODEL_KINDS))
         raise ValueError(f"{where}: unknown model kind {kind!r}; known kinds: {known}")
@@ -45,7 +57,7 @@ def save_model(
     path: str | os.PathLike,
     kind: str,
     hparams: dict[str, Any],
-    model: nn.Module,
+    model: Model,
     extra: dict[str, Any] | None = None,
 ) -> None:
     """Write ``model`` atomically: a crash mid-write leaves a temp file, never a truncated model file."""
@@ -64,8 +76,8 @@ def save_model(
         torch.save(payload, tmp)
 
 
-def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, dict, dict]:
-    """Rebuild a saved model on ``device`` in eval mode; returns ``(model, hparams, extra)``."""
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[Model, dict, dict]:
+    """Rebuild a saved model (a network on ``device``, in eval mode); returns ``(model, hparams, extra)``."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"model file not found: {path}")
     payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -74,4 +86,6 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> t
         raise ValueError(f"{path}: unsupported model file format {found!r} (expected {FORMAT})")
     model = _model_class(payload["kind"], str(path))(**payload["hparams"])
     model.load_state_dict(payload["state_dict"])
-    return model.to(device).eval(), payload["hparams"], payload["extra"]
+    if isinstance(model, nn.Module):
+        model = model.to(device).eval()
+    return model, payload["hparams"], payload["extra"]

@@ -1,6 +1,6 @@
-"""Special token ids and the batched sampling loop shared by every autoregressive model.
+"""The batched sampling loop shared by every autoregressive model.
 
-The ids follow the vocab module's convention, so a model can start a sequence and recognise its end
+It starts and ends sequences by the special ids of ``reviewgen.data.tokens``, so a model samples
 without knowing anything about the vocabulary itself.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
+from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID
 
 
 def generating(method: Callable) -> Callable:
@@ -49,9 +49,9 @@ def sample_next(
     if temperature == 0:
         return scaled.argmax(dim=-1)
     cdf = torch.softmax(scaled, dim=-1).cumsum_(-1)
-    # An inverse-CDF draw: torch.multinomial was 60% of sampling time on CPU (cProfile); a cumulative sum
-    # and a binary search per row draw from the same distribution ~35x faster. right=True never picks a
-    # zero-probability id (<pad>, <bos>), even when the uniform draw is exactly 0.
+    # An inverse-CDF draw: torch.multinomial dominated sampling time on CPU (cProfile, docs/performance.md);
+    # a cumulative sum and a binary search per row draw from the same distribution at a fraction of its
+    # cost. right=True never picks a zero-probability id (<pad>, <bos>), even when the uniform draw is 0.
     u = torch.rand(cdf.size(0), 1, generator=generator, device=cdf.device) * cdf[:, -1:]
     return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_max(cdf.size(1) - 1)
 

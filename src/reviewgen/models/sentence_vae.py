@@ -11,7 +11,7 @@ Four defences, all on by default and each cheap:
 - word dropout on the decoder inputs (``<unk>`` in place of a share of the previous words) makes the
   decoder need z to know what it is saying;
 - KL annealing (``training.schedules.KLAnnealing``) lets z become useful before it is penalised;
-- free bits (``elbo_loss(free_bits=...)``) leave each latent dimension a floor of KL it is not pushed below;
+- free bits (``models.vae.elbo_loss(free_bits=...)``) leave each latent dimension a floor of KL it is not pushed below;
 - ``skip`` (Dieng et al. 2019, Skip-VAE) also feeds z to the output layer, a path from z to every word
   that the recurrent state cannot wash out.
 """
@@ -24,8 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from reviewgen.models.recurrent import final_state
-from reviewgen.models.sampling import BOS_ID, EOS_ID, PAD_ID, UNK_ID, autoregress, select_rows
+from reviewgen.models.sampling import autoregress, select_rows
+from reviewgen.models.vae import elbo_loss, reparameterize
 
 
 def word_dropout(inputs: torch.Tensor, rate: float, unk_id: int = UNK_ID,
@@ -97,7 +99,7 @@ class SentenceVAE(nn.Module):
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, generator: torch.Generator | None = None):
         """``(logits [B, T, vocab], mu, logvar)``; word dropout applies in training mode only."""
         mu, logvar = self.posterior(tokens, lengths)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        z = reparameterize(mu, logvar)
         return self.decode_logits(tokens, z, generator), mu, logvar
 
     def decode_logits(self, tokens: torch.Tensor, z: torch.Tensor,
@@ -159,30 +161,3 @@ class SentenceVAE(nn.Module):
         """Latent dimensions whose posterior mean varies across inputs: ``Cov_x(E[z|x]) > threshold``
         (Burda et al. 2016). ``mus`` holds one posterior mean per input, ``[N, latent]``."""
         return int((mus.float().var(dim=0, unbiased=False) > threshold).sum())
-
-
-def elbo_loss(logits: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
-              kl_weight: float, free_bits: float = 0.0, per_example: bool = False):
-    """``(loss, weight, metric sums)`` for a batch of sequences: the (weighted) negative ELBO per sequence.
-
-    Cross-entropy is summed over a sequence's tokens, not averaged, so ``kl_weight = 1`` is the true
-    ELBO whatever the lengths (averaging per token would make every KL weight act ~length times
-    stronger). ``free_bits`` (nats per latent dimension, Kingma et al. 2016) stops the KL *penalty* of a
-    dimension below that floor, on the batch mean; the reported ``kl`` is always the true KL.
-    ``per_example`` applies the floor to each sentence's KL per dimension instead (Li et al. 2019's
-    KL thresholding): a batch mean can sit on the floor while single sentences carry no information.
-    ``weight`` is the number of sequences, so averages over batches weight them fairly.
-    """
-    batch = target.size(0)
-    nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=PAD_ID, reduction="sum")
-    kl_each = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
-    kl_dims = kl_each.sum(dim=0)
-    if free_bits <= 0:
-        penalty = kl_dims.sum()
-    elif per_example:
-        penalty = torch.clamp(kl_each, min=free_bits).sum()
-    else:
-        penalty = torch.clamp(kl_dims / batch, min=free_bits).sum() * batch
-    loss = (nll + kl_weight * penalty) / batch
-    tokens = int((target != PAD_ID).sum())
-    return loss, batch, {"nll": nll.item(), "kl": kl_dims.sum().item(), "tokens": tokens}

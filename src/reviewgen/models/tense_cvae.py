@@ -23,8 +23,10 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from reviewgen.data.tokens import BOS_ID, PAD_ID
 from reviewgen.models.attention import Attention
-from reviewgen.models.sampling import BOS_ID, PAD_ID, autoregress, select_rows
+from reviewgen.models.sampling import autoregress, select_rows
+from reviewgen.models.vae import elbo_loss, reparameterize
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -151,7 +153,7 @@ class TenseCVAE(nn.Module):
         then decoded into each of them, which is how the training trains a tense-invariant z.
         """
         mu, logvar, memory, mask = self.read(chars, lengths, src_tense)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        z = reparameterize(mu, logvar)
         target = chars if target is None else target
         tgt_tense = src_tense if tgt_tense is None else tgt_tense
         k = target.size(0) // chars.size(0)
@@ -165,13 +167,7 @@ class TenseCVAE(nn.Module):
         """``(loss, weight, sums)``: cross-entropy summed over every decoded word of a source plus the
         weighted KL of its code, per source. ``free_bits`` (nats per dimension, on the batch mean) stops
         the KL penalty of a dimension below that floor; the reported ``kl`` is the true KL."""
-        batch = mu.size(0)
-        nll = nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1),
-                                          ignore_index=PAD_ID, reduction="sum")
-        kl_dims = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=0)
-        penalty = kl_dims.sum() if free_bits <= 0 else torch.clamp(kl_dims / batch, min=free_bits).sum() * batch
-        loss = (nll + kl_weight * penalty) / batch
-        return loss, batch, {"nll": nll.item(), "kl": kl_dims.sum().item(), "tokens": int((target != PAD_ID).sum())}
+        return elbo_loss(logits, target, mu, logvar, kl_weight, free_bits)
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, tenses: torch.Tensor, max_len: int = 20,

@@ -27,9 +27,9 @@ from reviewgen.evaluation.homotopy import (
     reconstructions,
     word_bleu,
 )
-from reviewgen.evaluation.tables import markdown_table
 from reviewgen.io import get_logger, write_csv, write_json, write_text
 from reviewgen.models.registry import load_model
+from reviewgen.reports.tables import markdown_table
 
 log = get_logger("reports.homotopy")
 _SECTION = "homotopy"

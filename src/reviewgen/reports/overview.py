@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reviewgen.evaluation.plots import plot_history
-from reviewgen.evaluation.runs import collect_runs, runs_markdown
-from reviewgen.evaluation.tables import charlm_comparison, parse_samples
 from reviewgen.io import get_logger, read_json, write_csv, write_text
+from reviewgen.reports.plots import plot_history
+from reviewgen.reports.runs import collect_runs, runs_markdown
+from reviewgen.reports.tables import charlm_comparison, parse_samples
 from reviewgen.tracking import tracking_uri
 
 log = get_logger("reports.overview")

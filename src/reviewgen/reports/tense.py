@@ -18,12 +18,12 @@ from matplotlib.ticker import MaxNLocator
 from reviewgen.config import ConfigError, get
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import TENSES, load_tense_data
-from reviewgen.evaluation.plots import plot_tradeoff
-from reviewgen.evaluation.tables import markdown_table
 from reviewgen.evaluation.tense_eval import convert_pairs, four_tense_samples
 from reviewgen.evaluation.tense_metrics import gaussian_score
 from reviewgen.io import atomic_path, get_logger, read_json, write_csv, write_text
 from reviewgen.models.registry import load_model
+from reviewgen.reports.plots import plot_tradeoff
+from reviewgen.reports.tables import markdown_table
 
 log = get_logger("reports.tense")
 _SECTION = "tense_report"

@@ -22,12 +22,11 @@ from reviewgen.evaluation.wordfreq import (
     count_words,
     recovery_scores,
     sample_words,
-    separating_words_markdown,
-    word_cloud_png,
-    wordfreq_summary_markdown,
 )
 from reviewgen.io import get_logger, read_json, write_csv, write_json, write_text
 from reviewgen.models.registry import load_model
+from reviewgen.reports.plots import word_cloud_png
+from reviewgen.reports.tables import separating_words_markdown, wordfreq_summary_markdown
 
 log = get_logger("reports.wordfreq")
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
-PAD_ID = 0
+from reviewgen.data.tokens import PAD_ID
 
 
 def pad_batch(
@@ -71,6 +71,6 @@ def naive_batches(n: int, batch_size: int, generator: torch.Generator) -> list[l
 
 def lm_inputs_targets(padded: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Next-token pairs from padded ``[<bos>, ..., <eos>]`` rows: inputs drop the last column, targets
-    the first. Targets that are padding are ``PAD_ID``, which the loss ignores (``ignore_index=0``).
+    the first. Targets that are padding are ``PAD_ID``, which the loss ignores (``ignore_index=PAD_ID``).
     """
     return padded[:, :-1], padded[:, 1:]

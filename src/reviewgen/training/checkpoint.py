@@ -26,7 +26,7 @@ from reviewgen.io import atomic_path, get_logger
 log = get_logger("training.checkpoint")
 
 # Bumped when the payload layout changes, so old files are refused rather than misread.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def config_fingerprint(config: dict[str, Any]) -> str:

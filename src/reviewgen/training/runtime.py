@@ -57,9 +57,9 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         torch.backends.cudnn.benchmark = False
         torch.use_deterministic_algorithms(True, warn_only=True)
         # Deterministic mode also fills every torch.empty with NaN, a guard against kernels that read
-        # memory they never wrote. Ours do not, and the profiler found the filling at 10-20% of a VAE
-        # training step (the oneDNN LSTM allocates a large workspace per call). The results stay
-        # deterministic without it (PyTorch docs, torch.utils.deterministic).
+        # memory they never wrote. Ours do not, and the filling was a sizeable share of a VAE training
+        # step in the profiles (the oneDNN LSTM allocates a large workspace per call; docs/performance.md).
+        # The results stay deterministic without it (PyTorch docs, torch.utils.deterministic).
         torch.utils.deterministic.fill_uninitialized_memory = False
 
 

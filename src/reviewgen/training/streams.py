@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-BOS_ID, EOS_ID = 1, 2
+from reviewgen.data.tokens import BOS_ID, EOS_ID
 
 
 def stream_rows(seqs: Sequence[Sequence[int]], batch_size: int, generator: torch.Generator | None = None

@@ -116,7 +116,7 @@ class StepContext:
 class TrainResult:
     history: list[dict[str, float]]
     best_epoch: int | None
-    best_valid_loss: float  # the best value of the monitored column (valid_loss by default)
+    best_monitor: float  # the best value of the monitored column, ``config.monitor`` (valid_loss by default)
     resumed_from_epoch: int | None  # last epoch found in the checkpoint; None for a fresh start
     stopped_early: bool
     best_state: dict[str, torch.Tensor] | None  # CPU state dict of the best epoch; the model holds the last
@@ -165,7 +165,7 @@ class Trainer:
         self.global_step = 0
         self.history: list[dict[str, float]] = []
         self.best_epoch: int | None = None
-        self.best_valid_loss = math.inf if config.monitor_mode == "min" else -math.inf
+        self.best_monitor = math.inf if config.monitor_mode == "min" else -math.inf
         self.best_state: dict[str, torch.Tensor] | None = None
         self.bad_epochs = 0
         self.stopped_early = False
@@ -215,7 +215,7 @@ class Trainer:
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "state": {name: obj.state_dict() for name, obj in self.state.items()},
             "rng": checkpoint.capture_rng(),
-            "best": {"epoch": self.best_epoch, "valid_loss": self.best_valid_loss, "model": self.best_state},
+            "best": {"epoch": self.best_epoch, "monitor": self.best_monitor, "model": self.best_state},
             "early_stopping": {"bad_epochs": self.bad_epochs, "stopped": self.stopped_early},
             "run_id": getattr(self.tracker, "run_id", None),
         }
@@ -233,7 +233,7 @@ class Trainer:
         self.epoch, self.global_step = payload["epoch"], payload["global_step"]
         self.history = list(payload["history"])
         best = payload["best"]
-        self.best_epoch, self.best_valid_loss = best["epoch"], best["valid_loss"]
+        self.best_epoch, self.best_monitor = best["epoch"], best["monitor"]
         self.best_state = best["model"]
         self.bad_epochs = payload["early_stopping"]["bad_epochs"]
         self.stopped_early = payload["early_stopping"]["stopped"]
@@ -289,7 +289,7 @@ class Trainer:
         return TrainResult(
             history=list(self.history),
             best_epoch=self.best_epoch,
-            best_valid_loss=self.best_valid_loss,
+            best_monitor=self.best_monitor,
             resumed_from_epoch=resumed_from,
             stopped_early=self.stopped_early,
             best_state=self.best_state,
@@ -300,9 +300,9 @@ class Trainer:
         if cfg.monitor not in row:
             raise ValueError(f"train.monitor '{cfg.monitor}' is not in the epoch's history: {sorted(row)}")
         watched = row[cfg.monitor]
-        improved = watched < self.best_valid_loss if cfg.monitor_mode == "min" else watched > self.best_valid_loss
+        improved = watched < self.best_monitor if cfg.monitor_mode == "min" else watched > self.best_monitor
         if improved:
-            self.best_epoch, self.best_valid_loss, self.bad_epochs = epoch, watched, 0
+            self.best_epoch, self.best_monitor, self.bad_epochs = epoch, watched, 0
             self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
         else:
             self.bad_epochs += 1

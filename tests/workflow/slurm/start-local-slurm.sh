@@ -7,6 +7,7 @@
 # drops SLURM_CONF (with every other SLURM_* variable) before calling srun. A slurm.conf there that
 # this script did not write is a real cluster's and is never overwritten. State, logs and pid files
 # live in SLURM_TEST_DIR. Idempotent: a cluster whose daemons are alive is left as it is.
+# stop-local-slurm.sh removes both config files again (see there why).
 #
 #   SLURM_TEST_DIR   default /tmp/reviewgen-slurm
 #   SLURM_PARTITION  the one partition's name, default debug (a CI profile may name it as the real one)
@@ -92,6 +93,7 @@ CONF
 # A GPU without a device file counts as none and the node goes INVAL; two harmless character devices
 # stand in, so two GPU jobs can run at once as on a real GPU node.
 cat >/etc/slurm/gres.conf <<CONF
+$marker
 AutoDetect=off
 NodeName=$host Name=gpu File=/dev/null
 NodeName=$host Name=gpu File=/dev/zero

@@ -1,7 +1,7 @@
 """Sentences about the sound of a track, the opening and the verdict, and the assembly of a review.
 
 A review is an opening sentence, a body drawn from several sentence families (sound, comparison,
-history, production, lyrics, release context; the last five live in ``synthetic_background``) and
+history, production, lyrics, release context; the last five live in ``background``) and
 usually a verdict. Every sentence is finished by :func:`finish`, so the true boundaries are known.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from reviewgen.data import synthetic_background as background
-from reviewgen.data.synthetic_lexicon import FRONTED, PERFORMER_VERBS, POSITIONS, SOUND_VERBS_TRANSITIVE
-from reviewgen.data.synthetic_phrases import Describer, Phrases, agree, possessive, verb_form, with_article
-from reviewgen.data.synthetic_world import Artist, NameMaker, Track
+from reviewgen.data.synthetic import background
+from reviewgen.data.synthetic.lexicon import FRONTED, PERFORMER_VERBS, POSITIONS, SOUND_VERBS_TRANSITIVE
+from reviewgen.data.synthetic.phrases import Describer, Phrases, agree, possessive, verb_form, with_article
+from reviewgen.data.synthetic.world import Artist, NameMaker, Track
 
 MIN_WORDS, MAX_WORDS = 4, 40
 _SONG_WORDS = ("single", "song", "cut", "track", "tune", "number")

@@ -10,7 +10,7 @@ import random
 import string
 from dataclasses import dataclass
 
-from reviewgen.data.synthetic_lexicon import (
+from reviewgen.data.synthetic.lexicon import (
     CODAS,
     FEMININE,
     FIRST_NAMES,
@@ -25,7 +25,7 @@ from reviewgen.data.synthetic_lexicon import (
     neutral_words,
     planted_words,
 )
-from reviewgen.data.synthetic_phrases import noun_plural
+from reviewgen.data.synthetic.phrases import noun_plural
 
 BASE62 = string.digits + string.ascii_letters
 TRACK_ID_LENGTH = 22

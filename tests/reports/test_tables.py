@@ -2,7 +2,14 @@ import math
 
 import pandas as pd
 
-from reviewgen.evaluation.tables import charlm_comparison, markdown_table, parse_samples
+from reviewgen.evaluation.wordfreq import compare_counts, count_words
+from reviewgen.reports.tables import (
+    charlm_comparison,
+    markdown_table,
+    parse_samples,
+    separating_words_markdown,
+    wordfreq_summary_markdown,
+)
 
 SAMPLES = """# charlm-lstm: samples from <bos> until <eos>
 
@@ -55,3 +62,22 @@ def test_charlm_comparison_one_row_per_model_with_first_samples():
 
 def test_charlm_comparison_without_metrics_says_so():
     assert "No character-LM metrics" in charlm_comparison([], {})
+
+
+def test_summary_markdown_puts_both_sides_next_to_each_other():
+    table = wordfreq_summary_markdown(count_words(["loud"] * 2 + ["fast"]), count_words(["soft"]), top=30)
+    assert table.splitlines() == [
+        "| rank | high energy | high count | low energy | low count |",
+        "| ---: | --- | ---: | --- | ---: |",
+        "| 1 | loud | 2 | soft | 1 |",
+        "| 2 | fast | 1 |  |  |",
+    ]
+
+
+def test_separating_words_lead_with_the_words_one_side_uses_more_not_the_common_ones():
+    high = count_words(["the"] * 50 + ["loud"] * 12 + ["fast"] * 6)
+    low = count_words(["the"] * 50 + ["soft"] * 12 + ["fast"] * 6)
+    table = separating_words_markdown(compare_counts(high, low), top=1)
+    rows = [line for line in table.splitlines() if line.startswith("| 1")]
+    assert len(rows) == 1 and "loud" in rows[0] and "soft" in rows[0] and "the" not in rows[0]
+    assert "12/0" in rows[0] and "0/12" in rows[0]

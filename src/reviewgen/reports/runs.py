@@ -10,7 +10,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities import Run, ViewType
 
-from reviewgen.evaluation.tables import markdown_table
+from reviewgen.reports.tables import markdown_table
 from reviewgen.tracking import retry
 
 BASE_COLUMNS = ["family", "model", "status", "start_time", "duration_s", "device", "git_commit", "orchestrator",

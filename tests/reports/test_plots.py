@@ -2,7 +2,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from reviewgen.evaluation.plots import plot_history, plot_tradeoff
+from reviewgen.evaluation.wordfreq import count_words
+from reviewgen.reports.plots import plot_history, plot_tradeoff, word_cloud_png
 
 HISTORY = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [2.0, 1.5, 1.2], "valid_bits_per_char": [3.0, 2.6, 2.5]})
 
@@ -39,3 +40,21 @@ def test_plot_tradeoff_writes_a_labelled_scatter(tmp_path):
     _png_size(tmp_path / "tradeoff.png")
     with pytest.raises(ValueError, match="no column"):
         plot_tradeoff(points, "gaussian", "missing", "kl_weight", tmp_path / "bad.png", "x")
+
+
+def test_word_cloud_is_a_valid_deterministic_png(tmp_path):
+    counts = count_words(["loud"] * 5 + ["fast"] * 3 + ["bright"])
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    word_cloud_png(counts, first, "high energy")
+    word_cloud_png(counts, second, "high energy")
+    with Image.open(first) as image:
+        image.verify()
+        assert image.format == "PNG"
+    assert first.read_bytes() == second.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_word_cloud_of_no_words_still_writes_a_png(tmp_path):
+    word_cloud_png(count_words([]), tmp_path / "empty.png", "nothing")
+    with Image.open(tmp_path / "empty.png") as image:
+        assert image.format == "PNG"

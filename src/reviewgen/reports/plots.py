@@ -1,4 +1,4 @@
-"""PNG figures for the reports: training curves per epoch, and a labelled trade-off scatter.
+"""PNG figures for the reports: training curves per epoch, a labelled trade-off scatter, word clouds.
 
 Figures are bare ``matplotlib.figure.Figure`` objects (Agg, no pyplot), so plotting leaves no global
 state behind and needs no display. PNGs are saved without the "Software" metadata, so the same data
@@ -67,5 +67,27 @@ def plot_tradeoff(points: pd.DataFrame, x: str, y: str, label: str, path: str | 
     axes.set_xlabel(_label(x))
     axes.set_ylabel(_label(y))
     axes.grid(True, alpha=0.3)
+    axes.set_title(title)
+    _save(figure, path)
+
+
+def word_cloud_png(counts: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
+    """A word cloud of ``counts`` (word sizes by count) with ``title`` above, as a PNG written atomically.
+
+    ``random_state`` is fixed so the same counts give the same picture. With no words at all the image
+    says so instead of failing, since a badly trained model may well produce none.
+    """
+    # Only the word-frequency report draws clouds: the other reports need not load the library.
+    from wordcloud import WordCloud
+
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    axes = figure.subplots()
+    frequencies = {str(w): float(c) for w, c in zip(counts["word"], counts["count"], strict=True) if c > 0}
+    if frequencies:
+        cloud = WordCloud(width=800, height=400, background_color="white", random_state=0)
+        axes.imshow(cloud.generate_from_frequencies(frequencies).to_array(), interpolation="bilinear")
+    else:
+        axes.text(0.5, 0.5, "(no words)", ha="center", va="center", fontsize=20)
+    axes.set_axis_off()
     axes.set_title(title)
     _save(figure, path)

@@ -1,7 +1,7 @@
 import pytest
 from mlflow import MlflowClient
 
-from reviewgen.evaluation.runs import LATEST_FINISHED, collect_runs, runs_markdown
+from reviewgen.reports.runs import LATEST_FINISHED, collect_runs, runs_markdown
 
 OLD, NEW = "a" * 40, "b" * 40
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reviewgen.data.synthetic_lexicon import (
+from reviewgen.data.synthetic.lexicon import (
     LYRIC_KEPT,
     LYRIC_OBJECTS,
     LYRIC_SUBJECTS,
@@ -20,10 +20,10 @@ from reviewgen.data.synthetic_lexicon import (
     SOUND_VERBS_TRANSITIVE,
     TOPICS,
 )
-from reviewgen.data.synthetic_phrases import agree, possessive, verb_form, was, with_article
+from reviewgen.data.synthetic.phrases import agree, possessive, verb_form, was, with_article
 
 if TYPE_CHECKING:
-    from reviewgen.data.synthetic_grammar import Writer
+    from reviewgen.data.synthetic.grammar import Writer
 
 _NUMBERS = ("two", "three", "four", "five", "six")
 _CAREERS = (

@@ -2,7 +2,7 @@
 
 It is the default data of the pipeline and of most tests. Each track of a fictional world gets audio
 features; its reviews use planted descriptor words whose probability rises or falls smoothly with the
-track's energy or valence (``synthetic_phrases.Describer``), so a feature-conditioned model has a real,
+track's energy or valence (``phrases.Describer``), so a feature-conditioned model has a real,
 noisy signal to find, and ``truth`` says exactly what it is.
 
 Everything is drawn from one ``random.Random(seed)``: the same arguments give identical frames.
@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from reviewgen.data.synthetic_grammar import MAX_WORDS, MIN_WORDS, write_review
-from reviewgen.data.synthetic_lexicon import NEUTRAL, PLANTED
-from reviewgen.data.synthetic_phrases import CENTER, FLOOR, SLOPE, SLOT_SHARES
-from reviewgen.data.synthetic_world import build_world
+from reviewgen.data.synthetic.grammar import MAX_WORDS, MIN_WORDS, write_review
+from reviewgen.data.synthetic.lexicon import NEUTRAL, PLANTED
+from reviewgen.data.synthetic.phrases import CENTER, FLOOR, SLOPE, SLOT_SHARES
+from reviewgen.data.synthetic.world import build_world
 
 FEATURES = ("energy", "valence", "danceability", "tempo")
 TRACKS_PER_REVIEW = 0.8

@@ -13,7 +13,7 @@ from functools import cache
 
 from lemminflect import getInflection
 
-from reviewgen.data.synthetic_lexicon import (
+from reviewgen.data.synthetic.lexicon import (
     NEUTRAL,
     PLANTED,
     POSITIONS,

@@ -1,7 +1,7 @@
 """Word lists of the synthetic review corpus: the planted descriptor groups and the plain lexicon.
 
 The planted groups are the ground truth of the corpus: a descriptor slot draws from them with a
-probability that depends on the track's features (see ``synthetic_phrases.Describer``). Every other
+probability that depends on the track's features (see ``phrases.Describer``). Every other
 list is feature-blind, so no word outside ``PLANTED`` may carry signal; that is why the name and title
 pools below are filtered against the planted words at import.
 """

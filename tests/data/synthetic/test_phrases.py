@@ -6,14 +6,14 @@ import random
 
 import pytest
 
-from reviewgen.data.synthetic_lexicon import (
+from reviewgen.data.synthetic.lexicon import (
     NEUTRAL,
     PLANTED,
     SOUND_VERBS_INTRANSITIVE,
     SOUND_VERBS_TRANSITIVE,
     planted_words,
 )
-from reviewgen.data.synthetic_phrases import (
+from reviewgen.data.synthetic.phrases import (
     FLOOR,
     Describer,
     Phrases,

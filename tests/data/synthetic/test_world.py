@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from reviewgen.data.synthetic_lexicon import planted_words
-from reviewgen.data.synthetic_world import NameMaker, build_world, draw_features, track_id
+from reviewgen.data.synthetic.lexicon import planted_words
+from reviewgen.data.synthetic.world import NameMaker, build_world, draw_features, track_id
 
 
 def test_syllable_names_are_capitalised_and_never_planted_words():

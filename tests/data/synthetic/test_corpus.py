@@ -236,7 +236,7 @@ def test_same_corpus_in_every_process_whatever_the_hash_seed():
 def test_truth_records_the_planted_probability_as_numbers():
     import numpy as np
 
-    from reviewgen.data.synthetic_phrases import p_high
+    from reviewgen.data.synthetic.phrases import p_high
     from reviewgen.evaluation.conditioning import p_high as p_high_from_truth
 
     params = generate_corpus(5, 1).truth["mechanism"]["p_high_params"]

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from reviewgen.data.synthetic_grammar import MAX_WORDS, MIN_WORDS, finish, write_review
-from reviewgen.data.synthetic_world import build_world
+from reviewgen.data.synthetic.grammar import MAX_WORDS, MIN_WORDS, finish, write_review
+from reviewgen.data.synthetic.world import build_world
 
 
 @pytest.mark.parametrize(

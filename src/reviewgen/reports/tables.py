@@ -1,4 +1,4 @@
-"""Markdown tables for the reports, and the character-LM comparison table.
+"""Markdown tables for the reports: the generic table, the character-LM comparison, the word counts.
 
 The comparison reads what the char-LM stages already wrote: their metrics dicts and their samples
 files (see ``reviewgen.experiments.charlm.format_samples`` for the format ``parse_samples`` reads).
@@ -94,3 +94,38 @@ def charlm_comparison(metrics: list[dict], samples: Mapping[str, Mapping[float, 
     frame["train tokens per second"] = frame["train tokens per second"].map(
         lambda n: None if pd.isna(n) else f"{round(n):,}")
     return markdown_table(frame, float_format=".3f")
+
+
+def separating_words_markdown(comparison: pd.DataFrame, top: int = 30, feature: str = "energy",
+                               by: str = "z") -> str:
+    """The ``top`` words that most separate the sides (largest ``by`` towards high, smallest towards low).
+
+    Raw counts put the same common words at the top of both sides; the log-odds z-score of
+    ``evaluation.wordfreq.compare_counts`` ranks a word by how much more one side uses it, weighed by the evidence.
+    """
+    def side(part: pd.DataFrame, label: str) -> pd.DataFrame:
+        part = part.reset_index(drop=True)
+        return pd.DataFrame({f"{label} {feature}": part["word"],
+                             f"{label} counts (high/low)": [f"{h}/{lo}" for h, lo in
+                                                            zip(part["count_high"], part["count_low"], strict=True)],
+                             f"{label} {by}": part[by].round(2)})
+
+    ranked = comparison.sort_values([by, "word"], ascending=[False, True])
+    high = ranked[ranked[by] > 0].head(top)
+    low = comparison.sort_values([by, "word"], ascending=[True, True])
+    low = low[low[by] < 0].head(top)
+    table = pd.concat([side(high, "high"), side(low, "low")], axis=1)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return markdown_table(table)
+
+
+def wordfreq_summary_markdown(high: pd.DataFrame, low: pd.DataFrame, top: int = 30,
+                              feature: str = "energy") -> str:
+    """The ``top`` most frequent words of each side next to each other in one Markdown table."""
+    def side(counts: pd.DataFrame, label: str) -> pd.DataFrame:
+        part = counts.head(top).reset_index(drop=True)
+        return pd.DataFrame({f"{label} {feature}": part["word"], f"{label} count": part["count"].astype("Int64")})
+
+    table = pd.concat([side(high, "high"), side(low, "low")], axis=1)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return markdown_table(table)
