@@ -22,6 +22,7 @@ def config(epochs: int = 2) -> dict:
         "model": {"hidden": 16, "latent": 4, "cond_dim": 4, "emb_dim": 8, "cell": "gru"},
         "kl": {"kind": "monotonic", "max_weight": 1.0, "warmup_epochs": 1, "n_cycles": 1, "ratio": 0.5},
         "free_bits": 0.5, "hide_attention": 0.5, "batch_size": 4, "gaussian_samples": 5,
+        "prior_cover": {"weight": 1.0, "samples": 3},
         "teacher_forcing": {"start": 1.0, "end": 0.5, "decay_epochs": 2},
         "train": {"epochs": epochs, "lr": 0.01, "optimizer": "adam", "clip_grad": 5.0, "seed": 3,
                   "monitor": "monitor", "monitor_mode": "max"},

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from reviewgen.models.tense_cvae import TenseCVAE
+from reviewgen.models.tense_cvae import PriorCover, TenseCVAE
 
 # Four tiny "verbs" of ids 4..9, each in four "tenses" that differ by their last character.
 WORDS = [[4, 5], [6, 7, 8], [9, 4], [5, 6, 7]]
@@ -150,3 +150,58 @@ def test_one_z_is_decoded_into_four_tenses():
     assert torch.allclose(alone, logits[:4], atol=1e-5)
     forms = model.generate_four_tenses(3, torch.Generator().manual_seed(0), standard=True)
     assert len(forms) == 3 and all(len(f) == 4 for f in forms)
+
+
+def test_scheduled_sampling_feeds_gold_or_the_models_own_guess():
+    model = _tiny()
+    chars, lengths, tenses = _batch([(w, t) for w in WORDS for t in range(4)])
+    z = torch.randn(len(chars), 4)
+    forced = model.decode(z, tenses, chars, 1.0)
+    # Every gold input kept: the same logits as plain teacher forcing.
+    always = model.decode(z, tenses, chars, 0.999999, torch.Generator().manual_seed(0))
+    assert torch.allclose(forced, always, atol=1e-6)
+    # No gold input after <bos>: each step reads the greedy guess of the teacher-forced pass instead.
+    own = model.decode(z, tenses, chars, 0.0, torch.Generator().manual_seed(0))
+    guesses = forced.argmax(dim=2)
+    mixed = torch.cat([torch.full_like(chars[:, :1], 1), guesses[:, :-1]], dim=1)
+    context, state = model._start(z, tenses)
+    output, _ = model.decoder(model._step_input(mixed, context), state)
+    attend = torch.ones(len(z), dtype=torch.bool)
+    assert own.shape == forced.shape
+    assert torch.allclose(own, model._predict(output, context, None, None, attend), atol=1e-6)
+
+
+def test_prior_cover_decodes_each_draw_as_the_verb_of_the_densest_posterior():
+    model = _tiny()
+    chars, lengths, _ = _batch([(w, t) for w in WORDS for t in range(4)])
+    cover = PriorCover(chars, lengths, n_tenses=4)
+    cover.refresh(model, epoch=1)
+    assert cover.mu.shape == cover.logvar.shape == (len(WORDS), 4)
+    # A draw at a verb's posterior mean, with every posterior equally wide, belongs to that verb.
+    cover.logvar = torch.zeros_like(cover.logvar)
+    assert cover.nearest(cover.mu).tolist() == list(range(len(WORDS)))
+    # Density, not distance: at 1.1 verb 1 (mean 2, variance 4) is nearer but verb 0 (mean 0, variance 1)
+    # is denser, N(1.1; 0, 1) > N(1.1; 2, 4); at 1.9 verb 1 wins.
+    cover.mu = torch.zeros(4, 4)
+    cover.mu[1, 0], cover.mu[2, 0], cover.mu[3, 0] = 2.0, -50.0, 50.0
+    cover.logvar = torch.zeros(4, 4)
+    cover.logvar[1, 0] = torch.log(torch.tensor(4.0))
+    points = torch.zeros(2, 4)
+    points[:, 0] = torch.tensor([1.1, 1.9])
+    assert cover.nearest(points).tolist() == [0, 1]
+
+
+def test_prior_cover_loss_trains_the_noise_path_of_the_decoder_only():
+    torch.manual_seed(0)
+    model = _tiny()
+    chars, lengths, _ = _batch([(w, t) for w in WORDS for t in range(4)])
+    cover = PriorCover(chars, lengths, n_tenses=4)
+    loss = cover.loss(model, 8, epoch=1)
+    assert cover.epoch == 1 and loss.item() > 0
+    loss.backward()
+    assert model.decoder.weight_ih_l0.grad.abs().sum() > 0
+    # z is drawn from N(0, I), not encoded, and no source is attended: no gradient reaches the encoder.
+    assert model.encoder.weight_ih_l0.grad is None and model.attention.key.weight.grad is None
+    before = cover.mu.clone()
+    cover.loss(model, 8, epoch=1)
+    assert torch.equal(before, cover.mu)  # refreshed once per epoch, not per batch

@@ -3,7 +3,7 @@ import pytest
 
 from reviewgen.config import ConfigError
 from reviewgen.evaluation.tense_metrics import bleu4
-from reviewgen.reports.tense import write_tense_report
+from reviewgen.reports.tense import write_sweep_tradeoff, write_tense_report
 from tests.reports.tiny_models import TENSE_ROWS, TEST_PAIRS
 
 CFG = {"main_variant": "default", "n_generated": 100, "seed": 13}
@@ -78,3 +78,16 @@ def test_bad_inputs_are_clear_errors(tense_files, tmp_path):
     pd.read_csv(tense_files["histories"]["gru"]).drop(columns="kl_weight").to_csv(broken, index=False)
     with pytest.raises(ValueError, match=r"'gru' lacks column\(s\) \['kl_weight'\]"):
         _write(tense_files, tmp_path, {**CFG, "n_generated": 2}, {**tense_files["histories"], "gru": broken})
+
+
+def test_the_tradeoff_plot_is_drawn_from_a_kl_weight_sweep_summary(tmp_path):
+    # The columns sweep.py's summary writes: the point, its overrides, then the point's final metrics.
+    summary = tmp_path / "summary.csv"
+    pd.DataFrame({"point": ["kl.max_weight=1.0", "kl.max_weight=0.1"], "kl.max_weight": [1.0, 0.1],
+                  "bleu_heldout": [0.9, 0.95], "gaussian_score": [0.4, 0.0]}).to_csv(summary, index=False)
+    points = write_sweep_tradeoff(summary, tmp_path / "tradeoff.png")
+    assert points["kl.max_weight"].tolist() == [0.1, 1.0]
+    assert (tmp_path / "tradeoff.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pd.read_csv(summary).drop(columns="gaussian_score").to_csv(summary, index=False)
+    with pytest.raises(ValueError, match=r"no column\(s\) \['gaussian_score'\]"):
+        write_sweep_tradeoff(summary, tmp_path / "bad.png")

@@ -23,6 +23,7 @@ def test_default_sweeps_expand_to_one_job_per_point():
     jobs = re.findall(r"^(?:local)?rule (sweep\w+):$", proc.stdout, flags=re.M)
     assert jobs.count("sweep_tense_point") == 4 + 3 and jobs.count("sweep_sentence_vae_point") == 3
     assert jobs.count("sweep_parent") == 3 and jobs.count("sweep_summary") == 3
+    assert jobs.count("sweep_tense_tradeoff") == 1  # the trade-off plot of tense_kl_weight
 
 
 def test_two_points_train_under_one_parent_run(tmp_path):

@@ -6,6 +6,8 @@
 rule sweeps:
     input:
         expand("results/sweeps/{sweep}/summary.md", sweep=SWEEPS),
+        # The tense trade-off plot: Gaussian score against held-out BLEU over the KL weight.
+        ["results/sweeps/tense_kl_weight/tradeoff.png"] if "tense_kl_weight" in SWEEPS else [],
 
 
 rule sweep_parent:
@@ -90,3 +92,19 @@ rule sweep_summary:
     shell:
         "python workflow/scripts/sweep.py finish --parent {input.parent}"
         " --metrics {input.metrics:q} --md {output.md} --csv {output.csv} 2> {log}"
+
+
+rule sweep_tense_tradeoff:
+    input:
+        script="workflow/scripts/report_tense_sweep.py",
+        code=code_deps(ROOT, "workflow/scripts/report_tense_sweep.py"),
+        summary="results/sweeps/tense_kl_weight/summary.csv",
+    output:
+        "results/sweeps/tense_kl_weight/tradeoff.png",
+    log:
+        "logs/sweeps/tense_kl_weight/tradeoff.log",
+    localrule: True
+    conda:
+        ENV
+    shell:
+        "python {input.script} --summary {input.summary} --key kl.max_weight --out {output} --log-file {log}"

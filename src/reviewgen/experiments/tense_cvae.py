@@ -2,10 +2,12 @@
 
 Each epoch every training verb is read once, from a random tense, and its one z is decoded into all
 four tenses (the Gaussian score decodes one z in the four tenses), a share of rows with the attention
-path hidden. Every epoch logs cross-entropy, KL, KL weight, teacher-forcing ratio, validation BLEU-4 and
-exact matches, and the Gaussian score with z ~ N(0, I); the kept epoch is the best of their sum
-(``monitor``). The test verbs and reference pairs are read only by the final evaluation; an
-aggregate-posterior prior is then fitted and scored as a separate, labelled extra.
+path hidden; with ``prior_cover`` each batch also decodes draws of z ~ N(0, I) as the training verb
+whose posterior is densest there (``models.tense_cvae.PriorCover``). Every epoch logs cross-entropy,
+KL, KL weight, teacher-forcing ratio, validation BLEU-4 and exact matches, and the Gaussian score with
+z ~ N(0, I); the kept epoch is the best of their sum (``monitor``). The test verbs and reference pairs
+are read only by the final evaluation; an aggregate-posterior prior is then fitted and scored as a
+separate, labelled extra.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from reviewgen.evaluation.tense_metrics import gaussian_score
 from reviewgen.experiments.common import kl_annealing, setup_runtime, train_settings
 from reviewgen.experiments.lm_data import bucketed
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
-from reviewgen.models.tense_cvae import TenseCVAE
+from reviewgen.models.tense_cvae import PriorCover, TenseCVAE
 from reviewgen.training.batching import bucket_batches
 from reviewgen.training.schedules import TeacherForcing
 from reviewgen.training.trainer import StepOutput, TrainConfig, to_device
@@ -74,16 +76,21 @@ def pair_batches(pairs, codec: CharCodec, batch_size: int):
     return bucketed([len(p.source) + 1 for p in pairs], batch_size, examples.make)[1]
 
 
-def make_step(free_bits: float):
+def make_step(free_bits: float, cover: PriorCover | None = None, cover_weight: float = 0.0, cover_samples: int = 0):
     def step(model: TenseCVAE, batch: tuple, ctx: Any) -> StepOutput:
         src, src_len, src_tense, tgt, tgt_tense, attend = batch
         kl, tf = ctx.state["kl"], ctx.state["teacher_forcing"]
-        logits, mu, logvar = model(src, src_len, src_tense, tgt, tgt_tense,
-                                   teacher_forcing=tf.value if ctx.training else 1.0, attend=attend)
+        teacher = tf.value if ctx.training else 1.0
+        logits, mu, logvar = model(src, src_len, src_tense, tgt, tgt_tense, teacher_forcing=teacher, attend=attend)
         loss, weight, sums = model.loss(logits, tgt, mu, logvar, kl.value, free_bits)
+        metrics = {"nll": sums["nll"], "kl": sums["kl"]}
         if ctx.training:
             kl.step()
-        return StepOutput(loss, weight, {"nll": sums["nll"], "kl": sums["kl"]})
+            if cover is not None and cover_weight > 0:
+                prior_nll = cover.loss(model, cover_samples, ctx.epoch, teacher)
+                loss = loss + cover_weight * prior_nll / weight
+                metrics["prior_nll"] = prior_nll.item()
+        return StepOutput(loss, weight, metrics)
     return step
 
 
@@ -132,6 +139,11 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment
         teacher.step()
         return logged | validation_scores(model, codec, data.valid, rows, n_gaussian, config.seed)
 
+    cover_cfg = section.get("prior_cover") or {}
+    cover_weight = get(cover_cfg, "weight", float, f"{where}.prior_cover", default=0.0, minimum=0.0)
+    cover_samples = get(cover_cfg, "samples", int, f"{where}.prior_cover", default=batch_size, minimum=1)
+    cover = PriorCover(*codec.batch([w for row in rows for w in row]), len(TENSES)) if cover_weight else None
+
     def evaluate(fitted: Fitted) -> Outcome:
         model, device, best = fitted.model, fitted.device, fitted.best_row
         test = load_pairs(tense_dir, "test")
@@ -155,7 +167,8 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment
         hparams={"n_chars": len(codec), "n_tenses": len(TENSES), **section["model"]},
         params={"tense": section, "variant": variant, "runtime": cfg["runtime"]},
         inputs=sorted(tense_dir.glob("*.txt")), evaluate=evaluate, device=runtime.device, config=config,
-        step=make_step(get(section, "free_bits", float, where)), train_batches=train_batches,
+        step=make_step(get(section, "free_bits", float, where), cover, cover_weight, cover_samples),
+        train_batches=train_batches,
         valid_batches=pair_batches(data.valid, codec, batch_size), state={"kl": kl, "teacher_forcing": teacher},
         epoch_end=epoch_end,
     )

@@ -121,7 +121,7 @@ class TenseCVAE(nn.Module):
         """Logits ``[B, T, n_chars]`` predicting ``target`` (chars + ``<eos>``) from ``<bos>``.
 
         With ``teacher_forcing < 1`` each row at each step sees, with that probability, the gold previous
-        character, otherwise the decoder's own greedy guess (a step-by-step loop, so slower).
+        character, otherwise the decoder's own greedy guess at that position given the gold prefix.
         """
         if attend is None:
             attend = torch.ones(z.size(0), dtype=torch.bool, device=z.device)
@@ -130,15 +130,18 @@ class TenseCVAE(nn.Module):
         if teacher_forcing >= 1:
             output, _ = self.decoder(self._step_input(inputs, context), state)
             return self._predict(output, context, memory, mask, attend)
+        # Scheduled sampling in two parallel passes (Mihaylova and Martins 2019) rather than a step loop:
+        # a teacher-forced pass without gradients gives the decoder's greedy guess at every position, then
+        # each input is the gold previous character with probability ``teacher_forcing``, else that guess.
+        with torch.no_grad():
+            output, _ = self.decoder(self._step_input(inputs, context), state)
+            guesses = self._predict(output, context, memory, mask, attend).argmax(dim=2)
         device = generator.device if generator is not None else z.device
         gold = (torch.rand(inputs.shape, generator=generator, device=device) < teacher_forcing).to(z.device)
-        logits, previous = [], inputs[:, :1]
-        for t in range(inputs.size(1)):
-            step_in = torch.where(gold[:, t:t + 1], inputs[:, t:t + 1], previous) if t else previous
-            output, state = self.decoder(self._step_input(step_in, context), state)
-            logits.append(self._predict(output, context, memory, mask, attend))
-            previous = logits[-1].argmax(dim=2)
-        return torch.cat(logits, dim=1)
+        gold[:, 0] = True
+        mixed = torch.where(gold, inputs, torch.cat([inputs[:, :1], guesses[:, :-1]], dim=1))
+        output, _ = self.decoder(self._step_input(mixed, context), state)
+        return self._predict(output, context, memory, mask, attend)
 
     def forward(self, chars: torch.Tensor, lengths: torch.Tensor, src_tense: torch.Tensor,
                 target: torch.Tensor | None = None, tgt_tense: torch.Tensor | None = None,
@@ -217,6 +220,59 @@ class TenseCVAE(nn.Module):
         tenses = [torch.full((n,), t, device=z.device) for t in range(self.n_tenses)]
         forms = [self.generate(z, tense, max_len) for tense in tenses]
         return list(zip(*forms, strict=True))
+
+
+class PriorCover:
+    """A decoding loss on z ~ N(0, I): each draw is decoded, attention hidden, into the four forms of the
+    training verb whose posterior is densest at that z.
+
+    The ELBO trains the noise path only at posterior samples; where two verbs' posteriors overlap it
+    learns a blend, and the four tenses, decoded independently, may then pick different verbs. This
+    loss makes every region of the prior decode to one training verb in all tenses, which is what
+    generation from noise asks. The posteriors (the mean over each verb's four forms) are recomputed
+    from the model when a new epoch starts, so a resumed run recomputes exactly what it would have had.
+    """
+
+    def __init__(self, chars: torch.Tensor, lengths: torch.Tensor, n_tenses: int):
+        """``chars``/``lengths``: every training word (chars + ``<eos>``, right-padded), verb-major
+        (``n_verbs * n_tenses`` rows, in tense order); they are also the decoder's targets."""
+        self.chars, self.lengths, self.n_tenses = chars, lengths, n_tenses
+        self.tenses = torch.arange(n_tenses).repeat(len(chars) // n_tenses)
+        self.mu = self.logvar = None
+        self.epoch: int | None = None
+
+    @torch.no_grad()
+    def refresh(self, model: TenseCVAE, epoch: int) -> None:
+        was_training = model.training
+        model.eval()
+        device = next(model.parameters()).device
+        mu, logvar = model.posterior(self.chars.to(device), self.lengths.to(device), self.tenses.to(device))
+        model.train(was_training)
+        self.mu = mu.view(-1, self.n_tenses, mu.size(1)).mean(dim=1)
+        self.logvar = logvar.view(-1, self.n_tenses, mu.size(1)).mean(dim=1)
+        self.epoch = epoch
+
+    def nearest(self, z: torch.Tensor) -> torch.Tensor:
+        """For each row of ``z``, the verb whose posterior density is highest there."""
+        distance = ((z.unsqueeze(1) - self.mu.unsqueeze(0)).pow(2) / self.logvar.exp().unsqueeze(0)
+                    + self.logvar.unsqueeze(0)).sum(dim=2)
+        return distance.argmin(dim=1)
+
+    def loss(self, model: TenseCVAE, n: int, epoch: int, teacher_forcing: float = 1.0,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+        """Summed cross-entropy of ``n`` draws from N(0, I), each decoded in every tense."""
+        if self.epoch != epoch:
+            self.refresh(model, epoch)
+        device = self.mu.device
+        z = torch.randn(n, self.mu.size(1), device=device)
+        verbs = self.nearest(z)
+        rows = (verbs.unsqueeze(1) * self.n_tenses + torch.arange(self.n_tenses, device=device)).reshape(-1)
+        target = self.chars.to(device)[rows]
+        target = target[:, :int((target != PAD_ID).sum(dim=1).max())]
+        tenses = torch.arange(self.n_tenses, device=device).repeat(n)
+        logits = model.decode(z.repeat_interleave(self.n_tenses, dim=0), tenses, target, teacher_forcing, generator)
+        return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1),
+                                           ignore_index=PAD_ID, reduction="sum")
 
 
 def _resize_prior(module: TenseCVAE, state_dict: dict, prefix: str, *_) -> None:

@@ -120,6 +120,20 @@ def plot_curves(histories: dict[str, pd.DataFrame], path: Path, title: str) -> N
         figure.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None})
 
 
+def write_sweep_tradeoff(summary_csv: Path, out_png: Path, key: str = "kl.max_weight") -> pd.DataFrame:
+    """The trade-off plot from a sweep's summary (``results/sweeps/<sweep>/summary.csv``, one row per
+    grid point): the Gaussian score with z ~ N(0, I) against held-out BLEU-4, each point labelled by the
+    swept ``key``. Returns the points drawn, ordered by that key."""
+    table = pd.read_csv(summary_csv)
+    missing = [c for c in (key, "bleu_heldout", "gaussian_score") if c not in table.columns]
+    if missing:
+        raise ValueError(f"{summary_csv}: no column(s) {missing}; is it the summary of a sweep over {key}?")
+    points = table.sort_values(key).rename(columns={"bleu_heldout": BLEU_HELDOUT, "gaussian_score": GAUSSIAN})
+    plot_tradeoff(points, BLEU_HELDOUT, GAUSSIAN, key, out_png,
+                  f"Gaussian score against held-out BLEU-4 over {key} (one training run per point)")
+    return points
+
+
 def write_tense_report(model_paths: dict[str, Path], history_paths: dict[str, Path],
                        metrics_paths: dict[str, Path], tense_dir: Path, cfg: dict[str, Any],
                        out_dir: Path) -> dict[str, Any]:
