@@ -35,7 +35,7 @@ def test_push_then_pull_into_fresh_clone_needs_no_repro(dvc_pipeline, tmp_path):
     # (params too: other tests in this session change the shared pipeline's params and rerun it)
     for name in ("dvc.lock", "params.yaml"):
         shutil.copy2(dvc_pipeline.root / name, clone.root / name)
-    for folder in ("results/metrics", "results/histories"):
+    for folder in ("results/metrics", "results/report_metrics", "results/histories"):
         shutil.copytree(dvc_pipeline.root / folder, clone.root / folder)
     clone.run("dvc", "remote", "modify", "--local", "local", "url", str(remote))
     clone.run("dvc", "pull")
