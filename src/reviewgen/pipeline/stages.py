@@ -103,6 +103,11 @@ def _training(stem: str, plot_y: str = "valid_loss") -> dict[str, Output]:
     }
 
 
+# Paths one stage writes and another reads, written once.
+RAW_REVIEWS = "data/raw/reviews.parquet"
+SOURCE_FEATURES = "data/raw/source_features.csv"
+FEATURES = "data/raw/features.csv"
+JOINED_REVIEWS = "data/interim/reviews.parquet"
 SENTENCES = "data/processed/sentences.parquet"
 WORDS = "data/processed/vocab_words.json"
 CHARS = "data/processed/vocab_chars.json"
@@ -119,8 +124,8 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
         "fetch_reviews",
         args="--reviews-out {output.reviews} --source-features-out {output.source_features}"
              " --truth-out {output.truth} --report-out {output.report} --log-file {log}",
-        outputs={"reviews": Output("data/raw/reviews.parquet"),
-                 "source_features": Output("data/raw/source_features.csv"),
+        outputs={"reviews": Output(RAW_REVIEWS),
+                 "source_features": Output(SOURCE_FEATURES),
                  "truth": Output(TRUTH), "report": Output("data/raw/reviews_report.json")},
         params=("reviews",), external=("reviews.path",), resources=DATA,
     ),
@@ -128,16 +133,16 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
         "fetch_features",
         args="--reviews {input.reviews} --source-features {input.source_features}"
              " --features-out {output.features} --report-out {output.report} --log-file {log}",
-        inputs={"reviews": "data/raw/reviews.parquet", "source_features": "data/raw/source_features.csv"},
-        outputs={"features": Output("data/raw/features.csv"), "report": Output("data/raw/features_report.json")},
+        inputs={"reviews": RAW_REVIEWS, "source_features": SOURCE_FEATURES},
+        outputs={"features": Output(FEATURES), "report": Output("data/raw/features_report.json")},
         params=("features",), external=("features.csv_path",), resources=DATA,
     ),
     Stage(
         "join",
         args="--reviews {input.reviews} --features {input.features}"
              " --reviews-out {output.reviews} --report-out {output.report} --log-file {log}",
-        inputs={"reviews": "data/raw/reviews.parquet", "features": "data/raw/features.csv"},
-        outputs={"reviews": Output("data/interim/reviews.parquet"),
+        inputs={"reviews": RAW_REVIEWS, "features": FEATURES},
+        outputs={"reviews": Output(JOINED_REVIEWS),
                  "report": Output("data/interim/join_report.json")},
         params=("join",), resources=DATA,
     ),
@@ -145,7 +150,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
         "split_sentences",
         args="--reviews {input.reviews}"
              " --sentences-out {output.sentences} --report-out {output.report} --log-file {log}",
-        inputs={"reviews": "data/interim/reviews.parquet"},
+        inputs={"reviews": JOINED_REVIEWS},
         outputs={"sentences": Output(SENTENCES), "report": Output("data/processed/sentences_report.json")},
         params=("sentences",), resources=DATA,
     ),
