@@ -14,7 +14,7 @@ from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import homotopy
 from reviewgen.evaluation.tense_eval import four_tense_samples
-from reviewgen.models.registry import MODEL_KINDS, load_model, save_model
+from reviewgen.models.registry import load_model, model_class, save_model
 from tests.reports.tiny_models import SENTENCES, make_sentence_vae, make_tense_models
 
 
@@ -34,7 +34,7 @@ def make_wordlm(root: Path, vocab_path: Path) -> None:
     torch.manual_seed(0)
     hparams = {"vocab_size": len(Vocab.load(vocab_path)), "n_features": 1, "emb_dim": 8, "hidden": 8,
                "tie_weights": False}
-    model = MODEL_KINDS["wordlm"](**hparams)
+    model = model_class("wordlm")(**hparams)
     scaler = FeatureScaler(["energy"], [0.5], [0.2])
     save_model(root / "models" / "wordlm.pt", "wordlm", hparams, model,
                {"vocab": str(vocab_path), "features": scaler.to_json(), "feature_medians": [0.5],
@@ -51,10 +51,10 @@ def make_charlms(root: Path) -> None:
     seqs = [vocab.encode(list(s)) for s in SENTENCES]
     ngram = {"order": 3, "vocab_size": len(vocab)}
     save_model(root / "models" / "charlm-ngram.pt", "ngram-counts", ngram,
-               MODEL_KINDS["ngram-counts"](**ngram).fit(seqs), {"vocab": str(vocab_path)})
+               model_class("ngram-counts")(**ngram).fit(seqs), {"vocab": str(vocab_path)})
     torch.manual_seed(0)
     lstm = {"vocab_size": len(vocab), "cell": "lstm", "emb_dim": 4, "hidden": 8}
-    save_model(root / "models" / "charlm-lstm.pt", "charlm", lstm, MODEL_KINDS["charlm"](**lstm),
+    save_model(root / "models" / "charlm-lstm.pt", "charlm", lstm, model_class("charlm")(**lstm),
                {"vocab": str(vocab_path)})
 
 

@@ -4,7 +4,7 @@ import torch
 
 from reviewgen.models.charrnn import CharRNNLM
 from reviewgen.models.ngram import CharNGramCounts
-from reviewgen.models.registry import MODEL_KINDS, load_model, save_model
+from reviewgen.models.registry import load_model, model_class, save_model
 
 CASES = {
     "charlm": {"vocab_size": 12, "cell": "gru", "emb_dim": 6, "hidden": 8, "layers": 2, "dropout": 0.2},
@@ -23,7 +23,7 @@ def outputs(kind, model):
 
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_round_trip_gives_identical_outputs(tmp_path, kind):
-    model = MODEL_KINDS[kind](**CASES[kind]).eval()
+    model = model_class(kind)(**CASES[kind]).eval()
     path = tmp_path / "models" / f"{kind}.pt"
     save_model(path, kind, CASES[kind], model, extra={"vocab": "data/vocab.json", "valid_bpc": 2.5})
     loaded, hparams, extra = load_model(path)
@@ -58,7 +58,7 @@ def test_bad_saves_fail_early(tmp_path):
 
 def test_the_count_ngram_round_trips_through_the_registry(tmp_path):
     seqs = [[4, 5, 6, 7], [5, 6, 4], [7, 7, 5]]
-    model = MODEL_KINDS["ngram-counts"](order=3, vocab_size=8).fit(seqs)
+    model = model_class("ngram-counts")(order=3, vocab_size=8).fit(seqs)
     path = tmp_path / "charlm-ngram.pt"
     save_model(path, "ngram-counts", {"order": 3, "vocab_size": 8}, model, extra={"vocab": "chars.json"})
     loaded, hparams, extra = load_model(path)
@@ -68,3 +68,21 @@ def test_the_count_ngram_round_trips_through_the_registry(tmp_path):
     np.testing.assert_array_equal(loaded.log_prob_next([5]), model.log_prob_next([5]))
     rng = np.random.default_rng
     assert loaded.sample(4, 10, 1.0, rng(3)) == model.sample(4, 10, 1.0, rng(3))
+
+
+def test_every_kind_resolves_to_its_class():
+    from reviewgen.models.registry import MODEL_KINDS
+
+    for kind, target in MODEL_KINDS.items():
+        cls = model_class(kind)
+        assert f"{cls.__module__}:{cls.__name__}" == target
+
+
+def test_a_caller_expecting_one_kind_refuses_another(tmp_path):
+    from reviewgen.models.wordlm import ConditionedWordLM
+
+    model = CharRNNLM(10, emb_dim=4, hidden=4)
+    save_model(tmp_path / "m.pt", "charlm", {"vocab_size": 10, "emb_dim": 4, "hidden": 4}, model)
+    assert type(load_model(tmp_path / "m.pt", expected=CharRNNLM)[0]) is CharRNNLM
+    with pytest.raises(TypeError, match="'charlm' model \\(CharRNNLM\\), expected a ConditionedWordLM"):
+        load_model(tmp_path / "m.pt", expected=ConditionedWordLM)

@@ -20,7 +20,8 @@ from reviewgen.evaluation.metrics import bits_per_char
 from reviewgen.experiments.common import setup_runtime, train_settings
 from reviewgen.experiments.lm_data import char_splits, held_out_nll, sequence_batches, token_loss, window_batches
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
-from reviewgen.models.ngram import CharNGramCounts
+from reviewgen.models.charrnn import CharRNNLM
+from reviewgen.models.ngram import CharNGramCounts, FeedForwardNGramLM
 from reviewgen.training.streams import StreamStep, stream_batches, stream_tokens
 from reviewgen.training.trainer import StepOutput, TrainConfig, TrainResult
 
@@ -28,13 +29,13 @@ NEURAL_ARCHS = ("ffngram", "hand", "rnn", "gru", "lstm")
 BATCHING = ("stream", "sentence")  # TBPTT over one stream of all sentences | padded sentence batches
 
 
-def rnn_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutput:
+def rnn_step(model: CharRNNLM, batch: tuple, ctx: Any) -> StepOutput:
     inputs, targets = batch
     logits, _ = model(inputs)
     return token_loss(logits, targets)
 
 
-def window_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutput:
+def window_step(model: FeedForwardNGramLM, batch: tuple, ctx: Any) -> StepOutput:
     contexts, targets = batch
     return token_loss(model(contexts), targets)
 

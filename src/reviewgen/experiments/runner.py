@@ -28,7 +28,7 @@ from reviewgen.experiments.common import (
     mean_epoch_seconds,
     tracked_run,
 )
-from reviewgen.models.registry import MODEL_KINDS, save_model
+from reviewgen.models.registry import model_class, save_model
 from reviewgen.training.runtime import pick_device, seed_everything
 from reviewgen.training.trainer import StepFn, TrainConfig, Trainer, TrainResult
 
@@ -65,7 +65,9 @@ class Experiment:
 
     name: str  # the model's name in logs, MLflow and file names, e.g. "charlm-lstm"
     family: str  # MLflow experiment "reviewgen-<family>"
-    kind: str  # the registry kind the model is built and saved as
+    # The registry kind the model is built and saved as. The registry imports its class lazily, so the
+    # experiment's module imports that class itself: that keeps it in the stage's code dependencies.
+    kind: str
     hparams: dict[str, Any]  # the kind's constructor arguments
     params: dict[str, Any]  # the params sections logged with the run
     inputs: list[Path]  # data files fingerprinted in the run
@@ -106,7 +108,7 @@ def train(exp: Experiment, outputs: StageOutputs) -> dict[str, Any]:
     """Fit, evaluate and save one model, writing the stage's outputs; returns its metrics."""
     if exp.config is not None:
         seed_everything(exp.config.seed)  # before building the model, so its initial weights repeat
-    model = MODEL_KINDS[exp.kind](**exp.hparams)
+    model = model_class(exp.kind, exp.name)(**exp.hparams)
     trainer = None
     if exp.fit is None:
         if outputs.checkpoint is None:

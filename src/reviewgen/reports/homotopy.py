@@ -29,6 +29,7 @@ from reviewgen.evaluation.homotopy import (
 )
 from reviewgen.io import get_logger, write_csv, write_json, write_text
 from reviewgen.models.registry import load_model
+from reviewgen.models.sentence_vae import SentenceVAE
 from reviewgen.reports.tables import markdown_table
 
 log = get_logger("reports.homotopy")
@@ -90,7 +91,7 @@ def write_homotopy_report(model_path: Path, vocab_path: Path, sentences_path: Pa
     n_samples = get(cfg, "prior_samples", int, _SECTION, minimum=1)
     fixed = _fixed_pairs(cfg)
 
-    model, _, _ = load_model(model_path)
+    model, _, _ = load_model(model_path, expected=SentenceVAE)
     vocab = Vocab.load(vocab_path)
     drawn = _test_sentences(sentences_path, 2 * n_test_pairs + n_recon, seed)
     pairs = fixed + list(zip(drawn[0:2 * n_test_pairs:2], drawn[1:2 * n_test_pairs:2], strict=True))

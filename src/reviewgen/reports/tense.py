@@ -22,6 +22,7 @@ from reviewgen.evaluation.tense_eval import convert_pairs, four_tense_samples
 from reviewgen.evaluation.tense_metrics import gaussian_score
 from reviewgen.io import atomic_path, get_logger, read_json, write_csv, write_text
 from reviewgen.models.registry import load_model
+from reviewgen.models.tense_cvae import TenseCVAE
 from reviewgen.reports.plots import plot_tradeoff
 from reviewgen.reports.tables import markdown_table
 
@@ -146,7 +147,7 @@ def write_tense_report(model_paths: dict[str, Path], history_paths: dict[str, Pa
         raise ValueError(f"models, histories and metrics name different variants: {sorted(model_paths)}, "
                          f"{sorted(history_paths)}, {sorted(metrics_paths)}")
 
-    model, _, extra = load_model(model_paths[main])
+    model, _, extra = load_model(model_paths[main], expected=TenseCVAE)
     codec = CharCodec(extra["chars"])
     if tuple(extra.get("tenses", TENSES)) != TENSES:
         raise ConfigError(f"{model_paths[main]}: tenses {extra['tenses']} differ from the dataset's {TENSES}")

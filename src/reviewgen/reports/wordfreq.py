@@ -25,6 +25,7 @@ from reviewgen.evaluation.wordfreq import (
 )
 from reviewgen.io import get_logger, read_json, write_csv, write_json, write_text
 from reviewgen.models.registry import load_model
+from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.reports.plots import word_cloud_png
 from reviewgen.reports.tables import separating_words_markdown, wordfreq_summary_markdown
 
@@ -95,7 +96,7 @@ def conditioning_lines(lm_metrics: dict[str, Any]) -> list[str]:
 
 def write_wordfreq_report(model_path: Path, vocab_path: Path, truth_path: Path, cfg: dict[str, Any],
                           out_dir: Path, metrics_path: Path) -> dict[str, Any]:
-    model, _, extra = load_model(model_path)
+    model, _, extra = load_model(model_path, expected=ConditionedWordLM)
     vocab = Vocab.load(vocab_path)
     scaler = FeatureScaler(**extra["features"])
     truth = read_json(truth_path)
