@@ -9,8 +9,6 @@ min_version("9.0")
 
 
 configfile: "params.yaml"
-from snakemake.utils import validate
-validate(config, "workflow/schemas/params.schema.yaml")
 
 
 report: "workflow/report/workflow.rst"

@@ -118,3 +118,36 @@ def test_a_secret_in_params_is_refused_naming_its_environment_variable(key, vari
     message = str(err.value)
     assert f"features.spotify.{key}" in message and variable in message and "hunter2" not in message
     assert "\n" not in message
+
+
+def with_named_arch(name: str = "lstm_wide", **section: Any) -> dict[str, Any]:
+    """BASE with one more character-LM architecture, named ``name``, its section ``section``."""
+    params = copy.deepcopy(BASE)
+    params["charlm"]["archs"].append(name)
+    params["charlm"][name] = section
+    return params
+
+
+LSTM_WIDE = {"cell": "lstm", **copy.deepcopy(BASE["charlm"]["lstm"]), "model": {"emb_dim": 32, "hidden": 256}}
+
+
+def test_an_architecture_may_have_a_name_of_its_own():
+    validate_params(with_named_arch(**LSTM_WIDE))
+    validate_params(with_named_arch("ff8", cell="ffngram", **BASE["charlm"]["ffngram"]))
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    (with_named_arch(**{k: v for k, v in LSTM_WIDE.items() if k != "cell"}), r"'charlm\.lstm_wide' needs a cell"),
+    (with_named_arch(**LSTM_WIDE, bptt_len=3), r"unknown key 'charlm\.lstm_wide\.bptt_len'"),
+    (with_named_arch(**{**LSTM_WIDE, "cell": "transformer"}), r"'charlm\.lstm_wide\.cell': 'transformer' is not"),
+    (with_named_arch("ff8", cell="ffngram", **BASE["charlm"]["lstm"]), r"unknown key 'charlm\.ff8\.batching'"),
+    (with_value(BASE, ("charlm", "archs"), [*BASE["charlm"]["archs"], "lstm_wide"]),
+     r"charlm\.archs lists 'lstm_wide' but there is no section charlm\.lstm_wide"),
+    (with_value(BASE, ("charlm", "lstm_wide"), LSTM_WIDE),
+     r"unknown key 'charlm\.lstm_wide' \(a typo, or an architecture charlm\.archs does not list\?"),
+    (with_value(BASE, ("charlm", "lstm", "cell"), "gru"), r"'charlm\.lstm' is named after the lstm cell"),
+])
+def test_a_bad_architecture_is_named_in_one_line(params, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        validate_params(params)
+    assert "\n" not in str(err.value)

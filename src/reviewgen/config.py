@@ -105,7 +105,9 @@ def _message(err: jsonschema.ValidationError, origin: str, prefix: Sequence[str]
         known = set(err.schema.get("properties", {}))
         extra = sorted(k for k in err.instance if k not in known)
         if extra:
-            return f"{origin}: unknown key '{'.'.join([*path, str(extra[0])])}' (a typo? see {SCHEMA_PATH.name})"
+            # Under charlm a key may also be an architecture's section that charlm.archs does not list.
+            hint = "a typo, or an architecture charlm.archs does not list?" if path == ["charlm"] else "a typo?"
+            return f"{origin}: unknown key '{'.'.join([*path, str(extra[0])])}' ({hint} see {SCHEMA_PATH.name})"
     where = ".".join(path) or "(top level)"
     return f"{origin}: '{where}': {err.message}"
 
@@ -126,9 +128,10 @@ def validate_params(params: dict[str, Any], origin: str = "params.yaml") -> None
                 f"{origin}: '{dotted}' looks like a secret; params are copied into dvc.lock and MLflow, so set "
                 f"{environment_variable_for(dotted)} in the environment instead")
     schema = load_schema()
-    err = _first_error(schema, params)
+    err = _first_error(schema, without_named_archs(params, schema))
     if err is not None:
         raise ConfigError(_message(err, origin))
+    check_archs(params, origin, schema)
     # A sweep grid point is a section with overrides laid on: each one must be a valid section too.
     for name, sweep in (params.get("sweeps") or {}).items():
         stage = sweep["stage"]
@@ -139,6 +142,51 @@ def validate_params(params: dict[str, Any], origin: str = "params.yaml") -> None
                 except ConfigError as bad:
                     raise ConfigError(f"{origin}: sweeps.{name}.grid: {bad}") from None
                 validate_section(stage, section, origin=f"{origin} (sweeps.{name}.grid)", schema=schema)
+
+
+def named_archs(params: dict[str, Any], schema: dict[str, Any] | None = None) -> list[str]:
+    """The architectures ``charlm.archs`` lists under a name of the user's choosing: those the schema
+    has no ``charlm`` key for (the five named after their cell have one)."""
+    charlm = params.get("charlm")
+    archs = charlm.get("archs") if isinstance(charlm, dict) else None
+    if not isinstance(archs, list):
+        return []
+    fixed = (schema or load_schema())["properties"]["charlm"]["properties"]
+    return [arch for arch in archs if isinstance(arch, str) and arch not in fixed]
+
+
+def without_named_archs(params: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``params`` less the sections of the user-named architectures, for the schema's fixed keys: any
+    other key under ``charlm`` (a typo, or a section ``archs`` does not list) is still unknown there."""
+    named = set(named_archs(params, schema))
+    if not named:
+        return params
+    return {**params, "charlm": {k: v for k, v in params["charlm"].items() if k not in named}}
+
+
+def check_archs(params: dict[str, Any], origin: str = "params.yaml", schema: dict[str, Any] | None = None) -> None:
+    """Every architecture ``charlm.archs`` lists has its section; one named by the user says its cell
+    and fits the schema's ``charlm_arch``. Both tools call this after the schema (the Snakefile too)."""
+    schema = schema or load_schema()
+    charlm = params.get("charlm")
+    if not isinstance(charlm, dict):
+        return
+    cells = schema["definitions"]["charlm_arch"]["properties"]["cell"]["enum"]
+    for arch in charlm.get("archs") or []:
+        section = charlm.get(arch)
+        if not isinstance(section, dict):
+            raise ConfigError(f"{origin}: charlm.archs lists '{arch}' but there is no section charlm.{arch}")
+        if arch in cells and section.get("cell", arch) != arch:
+            raise ConfigError(f"{origin}: 'charlm.{arch}' is named after the {arch} cell but says cell "
+                              f"{section['cell']!r}: give it a name of its own")
+    for arch in named_archs(params, schema):
+        section = charlm[arch]
+        if "cell" not in section:
+            raise ConfigError(f"{origin}: 'charlm.{arch}' needs a cell (one of {', '.join(cells)}): "
+                              "only the architectures named after a cell have one by default")
+        err = _first_error({**schema["definitions"]["charlm_arch"], "definitions": schema["definitions"]}, section)
+        if err is not None:
+            raise ConfigError(_message(err, origin, prefix=("charlm", arch)))
 
 
 def _dotted_keys(node: Any, prefix: str = "") -> Iterable[str]:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
+from reviewgen.config import ConfigError
 from reviewgen.experiments.charlm import count_experiment, neural_experiment
 from reviewgen.experiments.common import StageOutputs
 from reviewgen.experiments.runner import train
@@ -121,3 +122,17 @@ def test_stage_killed_mid_training_resumes_to_the_same_metrics(tiny_data, tmp_pa
     runs = client.search_runs([client.get_experiment_by_name("reviewgen-charlm").experiment_id])
     assert len(runs) == 1 and runs[0].info.status == "FINISHED", "the resumed stage continues its MLflow run"
     assert [m.step for m in client.get_metric_history(runs[0].info.run_id, "valid_loss")] == [1, 2, 3, 4]
+
+
+def test_an_architecture_named_by_the_user_is_built_from_its_cell(tiny_data):
+    gru = neural_experiment("gru", config("gru"), tiny_data["sentences"], tiny_data["chars"])
+    cfg = config("gru")
+    cfg["charlm.gru_wide"] = {**cfg.pop("charlm.gru"), "cell": "gru"}
+    wide = neural_experiment("gru_wide", cfg, tiny_data["sentences"], tiny_data["chars"])
+    assert (wide.name, wide.kind, wide.hparams) == ("charlm-gru_wide", "charlm", gru.hparams)
+    ff = config("ffngram")
+    ff["charlm.ff4"] = {**ff.pop("charlm.ffngram"), "cell": "ffngram"}
+    assert neural_experiment("ff4", ff, tiny_data["sentences"], tiny_data["chars"]).kind == "ffngram"
+    del cfg["charlm.gru_wide"]["cell"]
+    with pytest.raises(ConfigError, match="'charlm.gru_wide' needs a cell"):
+        neural_experiment("gru_wide", cfg, tiny_data["sentences"], tiny_data["chars"])

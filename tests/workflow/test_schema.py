@@ -45,3 +45,18 @@ def test_the_snakefile_validates_its_config(tmp_path):
     )
     assert proc.returncode != 0
     assert "'char_min_frq' was unexpected" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ({"model": {"hidden": 48}}, "'charlm.lstm_wide' needs a cell"),
+    (None, "charlm.archs lists 'lstm_wide' but there is no section charlm.lstm_wide"),
+])
+def test_the_snakefile_names_a_bad_architecture_of_the_users_naming(tmp_path, section, message):
+    extra = {"charlm": {"archs": [*BASE["charlm"]["archs"], "lstm_wide"],
+                        **({"lstm_wide": section} if section else {})}}
+    overlay = tmp_path / "arch.yaml"
+    overlay.write_text(yaml.safe_dump(extra))
+    proc = subprocess.run(["snakemake", "-n", "--cores", "1", "--configfile", str(overlay)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr

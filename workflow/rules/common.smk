@@ -8,10 +8,21 @@ from pathlib import Path
 
 # This checkout's table, whichever reviewgen is installed (a copy of the project plans its own stages).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+from reviewgen.config import ConfigError, check_archs, without_named_archs
 from reviewgen.pipeline.imports import code_deps
 from reviewgen.pipeline.stages import STAGES, collected, expand_path, lookup_in
 from reviewgen.sweeps import grid_points
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
+# The config against workflow/schemas/params.schema.yaml (DVC runs check the same file, reviewgen.config):
+# the fixed keys with Snakemake's validator, then the character-LM architectures named by the user,
+# which the schema cannot list by name.
+validate(without_named_archs(config), "../schemas/params.schema.yaml")
+try:
+    check_archs(config, origin="config")
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
 
 # Tell tracking which orchestrator ran a stage (recorded as an MLflow tag); the checkout's own src/
 # comes first on the path, so a job runs the code its rule depends on (also inside the conda env).

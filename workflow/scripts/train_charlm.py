@@ -1,9 +1,9 @@
-"""Stage train_charlm: one neural character language model (ffngram, hand, rnn, gru or lstm)."""
+"""Stage train_charlm: one neural character language model, an entry of charlm.archs."""
 
 from pathlib import Path
 
 from reviewgen.config import stage_config
-from reviewgen.experiments.charlm import NEURAL_ARCHS, neural_experiment
+from reviewgen.experiments.charlm import neural_experiment
 from reviewgen.experiments.common import StageOutputs, add_output_arguments
 from reviewgen.experiments.runner import train
 from reviewgen.stage import run_stage, stage_parser
@@ -11,7 +11,7 @@ from reviewgen.stage import run_stage, stage_parser
 
 def main() -> None:
     parser = stage_parser(__doc__)
-    parser.add_argument("--arch", required=True, choices=NEURAL_ARCHS)
+    parser.add_argument("--arch", required=True, help="its name in charlm.archs (its section: charlm.<arch>)")
     parser.add_argument("--sentences", required=True)
     parser.add_argument("--vocab", required=True)
     add_output_arguments(parser)

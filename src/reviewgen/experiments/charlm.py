@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reviewgen.config import get
+from reviewgen.config import ConfigError, get
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.metrics import bits_per_char
 from reviewgen.experiments.common import setup_runtime, train_settings
@@ -25,7 +25,8 @@ from reviewgen.models.ngram import CharNGramCounts, FeedForwardNGramLM
 from reviewgen.training.streams import StreamStep, stream_batches, stream_tokens
 from reviewgen.training.trainer import StepOutput, TrainConfig, TrainResult
 
-NEURAL_ARCHS = ("ffngram", "hand", "rnn", "gru", "lstm")
+# The cells an architecture is built from; an architecture named after one needs no `cell:` key.
+CELLS = ("ffngram", "hand", "rnn", "gru", "lstm")
 BATCHING = ("stream", "sentence")  # TBPTT over one stream of all sentences | padded sentence batches
 
 
@@ -90,12 +91,15 @@ def neural_experiment(arch: str, cfg: dict[str, Any], sentences: Path, vocab_pat
     vocab, splits, left_out = load_data(cfg, sentences, vocab_path)
     batch_size = get(section, "batch_size", int, where, minimum=1)
     config = TrainConfig.from_params(train_settings(section["train"], runtime), where=f"{where}.train")
-    if arch == "ffngram":
+    if "cell" not in section and arch not in CELLS:
+        raise ConfigError(f"params: '{where}' needs a cell (one of {', '.join(CELLS)})")
+    cell = get(section, "cell", str, where, default=arch, choices=CELLS)
+    if cell == "ffngram":
         kind, step, hparams = "ffngram", window_step, {"vocab_size": len(vocab), **section["model"]}
         batches = {s: window_batches(splits[s], hparams["order"], batch_size) for s in splits}
         train_tokens = sum(len(seq) + 1 for seq in splits["train"])  # one window per target
     else:
-        kind, step, hparams = "charlm", rnn_step, {"vocab_size": len(vocab), "cell": arch, **section["model"]}
+        kind, step, hparams = "charlm", rnn_step, {"vocab_size": len(vocab), "cell": cell, **section["model"]}
         batches = {s: sequence_batches(splits[s], batch_size) for s in splits}
         train_tokens = sum(len(seq) + 1 for seq in splits["train"])
         if get(section, "batching", str, where, default="sentence", choices=BATCHING) == "stream":
