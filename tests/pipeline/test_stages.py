@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from reviewgen.config import load_params
-from reviewgen.pipeline.stages import CHARTS, PLACEHOLDER, STAGES, collected, collected_inputs, lookup_in
+from reviewgen.pipeline.stages import (
+    CHARTS,
+    PLACEHOLDER,
+    STAGES,
+    chart_tables,
+    collected,
+    collected_inputs,
+    lookup_in,
+)
 from tests.conftest import REPO
 
 PARAMS = load_params(REPO / "params.yaml")
@@ -66,3 +74,18 @@ def test_charts_draw_plot_outputs():
     for chart in CHARTS.values():
         for name, output in chart.sources:
             assert STAGES[name].outputs[output].kind == "plot"
+
+
+def test_multi_model_charts_follow_params_and_read_what_report_overview_collects():
+    cfg = {"charlm.archs": ["lstm", "lstm_wide"], "tense_variants": {"default": {}, "wide": {}}}
+    tables = chart_tables(cfg)
+    assert tables["charlm_valid_loss"] == (("valid_loss",), ["results/histories/charlm-lstm.csv",
+                                                             "results/histories/charlm-lstm_wide.csv"])
+    assert tables["tense_bleu"][1] == ["results/histories/tense_cvae-default.csv",
+                                       "results/histories/tense_cvae-wide.csv"]
+    assert "wordlm_loss" not in tables  # one model: its chart draws the history itself
+    # report_overview writes the tables from the histories it depends on, into its own plots folder.
+    histories = set(collected_inputs("report_overview", cfg)["histories"])
+    plots = STAGES["report_overview"].outputs["plots"].path
+    for chart_id, (_, files) in tables.items():
+        assert set(files) <= histories and CHARTS[chart_id].table(chart_id).startswith(plots + "/")

@@ -20,7 +20,8 @@ from reviewgen.config import deep_merge
 REPO = Path(__file__).resolve().parents[3]
 # What a pipeline run needs (the end-to-end tests use the same copies); data/ and results/ start empty.
 PIPELINE_FILES = ["Snakefile", "dvc.yaml", "params.yaml", "params", "workflow", "src", "slurm", ".dvc/config",
-                  ".dvc/.gitignore", ".gitignore", "data/.gitkeep", "data/external/README.md", "results/.gitkeep"]
+                  ".dvc/.gitignore", ".gitignore", "data/.gitkeep", "data/external/README.md", "results/.gitkeep",
+                  ".dvc/plots"]
 # Runs a command and prints the peak resident set size of its largest descendant, in KiB (Linux).
 _PEAK_RSS = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)")

@@ -3,9 +3,10 @@
     python -m reviewgen.pipeline.dvc_yaml --write   # after editing the table or a stage's imports
     python -m reviewgen.pipeline.dvc_yaml --check   # exit 1 when the checked-in dvc.yaml is stale
 
-Repeated stages stay ``foreach`` over params, and reports depend on the folders their collected files
-live in, so a new entry in ``charlm.archs`` or ``tense_variants`` needs no regeneration to be trained
-and reported. Only the top-level comparison charts list files, taken from params.yaml when generated.
+Repeated stages stay ``foreach`` over params, reports depend on the folders their collected files
+live in, and the top-level charts over several models draw report_overview's long tables (``Chart``), so
+a new entry in ``charlm.archs`` or ``tense_variants`` needs no regeneration to be trained, reported and
+charted: nothing here reads params.yaml.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from typing import Any
 
 import yaml
 
-from reviewgen.config import load_params
 from reviewgen.pipeline.imports import code_deps
-from reviewgen.pipeline.stages import CHARTS, EXTERNAL, PLACEHOLDER, STAGES, Stage, expand_path, lookup_in
+from reviewgen.pipeline.stages import CHARTS, EXTERNAL, PLACEHOLDER, STAGES, Stage
 
 REPO = Path(__file__).resolve().parents[3]
 HEADER = """\
@@ -88,14 +88,21 @@ def stage_entry(stage: Stage, root: Path) -> dict[str, Any]:
     return entry
 
 
-def charts(params: dict[str, Any]) -> list[dict[str, Any]]:
-    lookup = lookup_in(params)
+# .dvc/plots/by_model.json: a line per model of a long table, colored by its `model` column.
+BY_MODEL = "by_model"
+
+
+def charts() -> list[dict[str, Any]]:
     found = []
     for chart_id, chart in CHARTS.items():
         y_value: Any = chart.y[0] if len(chart.y) == 1 else list(chart.y)
-        files = [path for name, output in chart.sources
-                 for path in expand_path(STAGES[name].outputs[output].path, STAGES[name], lookup)]
-        found.append({chart_id: {"title": chart.title, "x": "epoch", "y": {path: y_value for path in files}}})
+        entry: dict[str, Any] = {"title": chart.title}
+        if chart.across_models:
+            entry |= {"template": BY_MODEL, "x": "epoch", "y": {chart.table(chart_id): y_value}}
+        else:
+            files = [STAGES[name].outputs[output].path for name, output in chart.sources]
+            entry |= {"x": "epoch", "y": {path: y_value for path in files}}
+        found.append({chart_id: entry})
     return found
 
 
@@ -112,9 +119,8 @@ _Dumper.add_representer(str, _str)
 
 
 def render(root: Path = REPO) -> str:
-    params = load_params(root / "params.yaml")
     document = {"stages": {name: stage_entry(stage, root) for name, stage in STAGES.items()},
-                "plots": charts(params)}
+                "plots": charts()}
     body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=110, default_flow_style=False)
     return HEADER + body
 

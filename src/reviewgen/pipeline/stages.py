@@ -113,6 +113,8 @@ WORDS = "data/processed/vocab_words.json"
 CHARS = "data/processed/vocab_chars.json"
 TRUTH = "data/raw/synthetic_truth.json"
 TENSE = {name: f"data/processed/tense/{name}.txt" for name in ("train", "valid", "test", "reference")}
+# report_overview's folder of plots; it also holds the long tables the multi-model DVC charts draw.
+PLOTS = "results/plots"
 # External files (params `reviews.path`, `features.csv_path`) live here: DVC depends on the folder.
 EXTERNAL = "data/external"
 TRAIN_OUTPUT_ARGS = (" --model-out {output.model} --metrics-out {output.metrics}"
@@ -234,7 +236,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
                 ("train_ngram", "metrics"), ("train_charlm", "metrics"), ("train_wordlm", "metrics"),
                 ("train_sentence_vae", "metrics"), ("train_tense_cvae", "metrics"))),
         },
-        outputs={"charlm": Output("results/charlm/comparison.md"), "plots": Output("results/plots", folder=True),
+        outputs={"charlm": Output("results/charlm/comparison.md"), "plots": Output(PLOTS, folder=True),
                  "runs_csv": Output("results/runs.csv"), "runs_md": Output("results/runs.md")},
         params=("charlm.archs", "tense_variants"),
     ),
@@ -298,11 +300,30 @@ def lookup_in(params: Mapping[str, Any]) -> Callable[[str], Any]:
 
 @dataclass(frozen=True)
 class Chart:
-    """A top-level DVC plot: the same history columns of several models on one chart, by epoch."""
+    """A top-level DVC plot: the same history columns of several models on one chart, by epoch.
+
+    DVC's top-level plots resolve ``${...}`` but cannot expand a params list into files (no foreach),
+    and a folder there is one chart per file. So a chart over a stage run once per model draws
+    ``table``: one long table (model, epoch, columns) that report_overview writes from the histories
+    of every model params names. dvc.yaml then names no model: a model added in params is drawn once
+    report_overview has run, with no regeneration.
+    """
 
     title: str
     y: tuple[str, ...]
     sources: tuple[tuple[str, str], ...]  # (stage, output) of plot outputs; repeated stages expand
+
+    @property
+    def across_models(self) -> bool:
+        return any(STAGES[name].repeat is not None for name, _ in self.sources)
+
+    def table(self, chart_id: str) -> str:
+        return f"{PLOTS}/{chart_id}.csv"
+
+    def histories(self, lookup: Callable[[str], Any]) -> list[str]:
+        """The history files the chart draws, for the models params lists now."""
+        return [path for name, output in self.sources
+                for path in expand_path(STAGES[name].outputs[output].path, STAGES[name], lookup)]
 
 
 def _history(*stages: str) -> tuple[tuple[str, str], ...]:
@@ -321,3 +342,10 @@ CHARTS: dict[str, Chart] = {
     "tense_bleu": Chart("Tense CVAE variants, validation BLEU", ("bleu_valid",), _history("train_tense_cvae")),
     "tense_kl": Chart("Tense CVAE variants, validation KL", ("valid_kl",), _history("train_tense_cvae")),
 }
+
+
+def chart_tables(cfg: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
+    """report_overview's long tables: ``{chart id: (columns, history files)}`` for each chart over
+    several models, from its params sections (``cfg`` as ``stage_config`` returns it)."""
+    return {chart_id: (chart.y, chart.histories(cfg.__getitem__))
+            for chart_id, chart in CHARTS.items() if chart.across_models}

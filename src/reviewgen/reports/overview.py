@@ -1,4 +1,5 @@
-"""Reports across models: the character-LM comparison, one plot per training history, the MLflow runs."""
+"""Reports across models: the character-LM comparison, one plot per training history, the tables the
+multi-model DVC charts draw, the MLflow runs."""
 
 from __future__ import annotations
 
@@ -39,6 +40,26 @@ def write_history_plots(history_paths: list[Path], out_dir: Path) -> list[Path]:
                    if c not in NOT_PLOTTED and pd.api.types.is_numeric_dtype(history[c])]
         target = out_dir / f"{path.stem}.png"
         plot_history(history, columns, target, f"{path.stem}: training history")
+        written.append(target)
+    return written
+
+
+def write_chart_tables(charts: dict[str, tuple[tuple[str, ...], list[Path]]], out_dir: Path) -> list[Path]:
+    """``<out_dir>/<chart>.csv`` for each chart over several models: its columns of every history, one row
+    per model and epoch (the model is the history's name). The top-level DVC charts draw these tables, a
+    line per model, so dvc.yaml lists no model."""
+    written = []
+    for chart_id, (columns, paths) in charts.items():
+        frames = []
+        for path in paths:
+            history = pd.read_csv(path)
+            missing = sorted(set(["epoch", *columns]) - set(history.columns))
+            if missing:
+                raise ValueError(f"{path}: no column {missing} for the chart {chart_id}")
+            frames.append(history[["epoch", *columns]].assign(model=path.stem))
+        table = pd.concat(frames, ignore_index=True)[["model", "epoch", *columns]]
+        target = out_dir / f"{chart_id}.csv"
+        write_csv(target, table)
         written.append(target)
     return written
 
