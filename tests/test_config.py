@@ -146,6 +146,7 @@ def test_an_architecture_may_have_a_name_of_its_own():
     (with_value(BASE, ("charlm", "lstm_wide"), LSTM_WIDE),
      r"unknown key 'charlm\.lstm_wide' \(a typo, or an architecture charlm\.archs does not list\?"),
     (with_value(BASE, ("charlm", "lstm", "cell"), "gru"), r"'charlm\.lstm' is named after the lstm cell"),
+    (with_value(BASE, ("charlm", "archs"), ["lstm", "data"]), r"lists 'data', which is a charlm setting"),
 ])
 def test_a_bad_architecture_is_named_in_one_line(params, message):
     with pytest.raises(ConfigError, match=message) as err:

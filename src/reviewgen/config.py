@@ -172,7 +172,10 @@ def check_archs(params: dict[str, Any], origin: str = "params.yaml", schema: dic
     if not isinstance(charlm, dict):
         return
     cells = schema["definitions"]["charlm_arch"]["properties"]["cell"]["enum"]
+    settings = set(schema["properties"]["charlm"]["properties"]) - set(cells)  # archs, data, sampling, ngram
     for arch in charlm.get("archs") or []:
+        if arch in settings:
+            raise ConfigError(f"{origin}: charlm.archs lists '{arch}', which is a charlm setting, not an architecture")
         section = charlm.get(arch)
         if not isinstance(section, dict):
             raise ConfigError(f"{origin}: charlm.archs lists '{arch}' but there is no section charlm.{arch}")

@@ -302,12 +302,9 @@ def lookup_in(params: Mapping[str, Any]) -> Callable[[str], Any]:
 class Chart:
     """A top-level DVC plot: the same history columns of several models on one chart, by epoch.
 
-    DVC's top-level plots resolve ``${...}`` but cannot expand a params list into files (no foreach),
-    and a folder there is one chart per file. So a chart over a stage run once per model draws
-    ``table``: one long table (model, epoch, columns) that report_overview writes from the histories
-    of every model params names. dvc.yaml then names no model: a model added in params is drawn once
-    report_overview has run, with no regeneration.
-    """
+    DVC resolves ``${...}`` there but cannot expand a params list into files (no foreach), and a folder
+    is one chart per file. So a chart over a repeated stage draws ``table``, a long table (model, epoch,
+    columns) report_overview writes from every history params names: dvc.yaml names no model."""
 
     title: str
     y: tuple[str, ...]
