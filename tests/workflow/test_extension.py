@@ -1,7 +1,7 @@
 """Declared once: a model added in params.yaml alone is trained and reported by both tools and drawn by
-`dvc plots`, with dvc.yaml unchanged, and an edited
-external input reruns its stage in both. Checked in a copy whose outputs are stand-in files recorded as up
-to date (nothing trains), so each plan holds exactly what the edit calls for."""
+`dvc plots`, with dvc.yaml unchanged, and an edited external input reruns its stage in both. Checked in
+a copy whose outputs are stand-in files recorded as up to date (nothing trains), so each plan holds
+exactly what the edit calls for."""
 
 from __future__ import annotations
 
