@@ -4,11 +4,12 @@ Optional (``python -m reviewgen.bench --peer-wlm DIR``): DIR is a local copy of 
 (its ``data.py`` and ``model.py``); nothing is downloaded. Both sides train on the default run's train
 sentences (``data/processed/sentences.parquet``) with our word vocabulary (rarer words as ``<unk>``),
 written one sentence per line as the example's corpus reads them. The peer's own corpus and model code
-are imported from DIR and trained as its ``main.py`` trains (a ``bptt``-column window of the batchified
-stream per step, hidden state carried, clipped), with Adam at our learning rate, as the issue's comparison
-ran it. Ours trains through the :class:`~reviewgen.training.trainer.Trainer` with the ``wordlm`` params,
-its batches and step: whatever the default trains is what is timed. Each side trains on about the same
-number of target tokens per pass, and the passes are timed in turns, so the ratio holds on a busy machine.
+are imported from DIR and trained, at our word LM's sizes, as its ``main.py`` trains (a ``bptt`` window
+of the batchified stream per step, hidden state carried, clipped), with Adam at our learning rate, as
+the issue's comparison ran it. Ours trains through the :class:`~reviewgen.training.trainer.Trainer`
+with the ``wordlm`` params, its batches and step: whatever the default trains is what is timed. Each
+side trains on about the same number of targets per pass, and the passes are timed in turns, so the
+ratio holds on a busy machine.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import torch
 from reviewgen.bench.timing import Row, interleaved_median_seconds
 from reviewgen.data.tokens import PAD_ID
 
-PEER_SIZES = {"emsize": 64, "nhid": 256, "nlayers": 1}  # the default word LM's sizes
 PEER_BPTT = 35  # main.py's default
 PEER_CLIP = 0.25  # main.py's default
 
@@ -52,32 +52,33 @@ def write_corpus(sentences: Any, vocab: Any, max_tokens: int, out: Path) -> None
         (out / f"{split}.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
-def peer_pass(peer_dir: Path, corpus_dir: Path, batch_size: int, lr: float, dropout: float,
+def peer_pass(peer_dir: Path, corpus_dir: Path, model: dict[str, Any], batch_size: int, lr: float,
               n_batches: int) -> tuple[Callable[[], None], int]:
-    """A function training the peer on its first ``n_batches`` windows, and the targets they hold."""
+    """A function training the peer, at the sizes of our ``wordlm.model`` params, on its first ``n_batches``
+    windows, and the targets they hold."""
     data, model_module = _load(peer_dir, "data"), _load(peer_dir, "model")
     corpus = data.Corpus(str(corpus_dir))
     n_cols = corpus.train.size(0) // batch_size  # main.py's batchify: [length, batch] columns
     train = corpus.train.narrow(0, 0, n_cols * batch_size).view(batch_size, -1).t().contiguous()
     starts = list(range(0, train.size(0) - 1, PEER_BPTT))[:n_batches]
     torch.manual_seed(0)
-    model = model_module.RNNModel("LSTM", len(corpus.dictionary), PEER_SIZES["emsize"], PEER_SIZES["nhid"],
-                                  PEER_SIZES["nlayers"], dropout)
+    net = model_module.RNNModel("LSTM", len(corpus.dictionary), model["emb_dim"], model["hidden"],
+                                model.get("layers", 1), model.get("dropout", 0.0))
     criterion = torch.nn.NLLLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
 
     def run() -> None:
-        model.train()
-        hidden = model.init_hidden(batch_size)
+        net.train()
+        hidden = net.init_hidden(batch_size)
         for i in starts:  # main.py's train(), step for step
             seq_len = min(PEER_BPTT, len(train) - 1 - i)
             inputs, targets = train[i : i + seq_len], train[i + 1 : i + 1 + seq_len].view(-1)
             optimizer.zero_grad()
             hidden = tuple(h.detach() for h in hidden)
-            output, hidden = model(inputs, hidden)
+            output, hidden = net(inputs, hidden)
             loss = criterion(output, targets)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), PEER_CLIP)
+            torch.nn.utils.clip_grad_norm_(net.parameters(), PEER_CLIP)
             optimizer.step()
 
     tokens = sum(min(PEER_BPTT, len(train) - 1 - i) for i in starts) * batch_size
@@ -122,8 +123,8 @@ def bench_peer_wlm(cfg: dict[str, Any], peer_dir: Path, data_dir: Path, truth: P
     with tempfile.TemporaryDirectory(prefix="reviewgen-peer-") as tmp:
         corpus_dir = Path(tmp) / "corpus"
         write_corpus(pd.read_parquet(sentences), Vocab.load(vocab_path), section["data"]["max_tokens"], corpus_dir)
-        peer, peer_tokens = peer_pass(peer_dir, corpus_dir, section["batch_size"], section["train"]["lr"],
-                                      section["model"].get("dropout", 0.0), n_batches)
+        peer, peer_tokens = peer_pass(peer_dir, corpus_dir, section["model"], section["batch_size"],
+                                      section["train"]["lr"], n_batches)
         ours, our_tokens = our_pass(cfg, sentences, vocab_path, truth, Path(tmp) / "checkpoint.pt", peer_tokens)
         peer()  # warm-up: allocators, oneDNN's kernel choice
         ours()
@@ -131,4 +132,5 @@ def bench_peer_wlm(cfg: dict[str, Any], peer_dir: Path, data_dir: Path, truth: P
     ours_rate, peer_rate = our_tokens / seconds["ours"], peer_tokens / seconds["peer"]
     return [Row("training", name, {"tokens_per_s": ours_rate, "peer_tokens_per_s": peer_rate,
                                    "ratio": ours_rate / peer_rate, "tokens": our_tokens, "peer_tokens": peer_tokens},
-                note=f"peer: {peer_dir}, bptt {PEER_BPTT}, Adam")]
+                note=f"peer: {peer_dir}, emb {section['model']['emb_dim']}, hidden {section['model']['hidden']}, "
+                     f"batch {section['batch_size']}, bptt {PEER_BPTT}, Adam")]
