@@ -1,5 +1,6 @@
 """The ``reviewgen`` command end to end, on tiny trained models in a temporary results folder."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -189,6 +190,23 @@ def test_a_conversion_or_a_sample_imports_nothing_it_does_not_use(results, comma
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(("env", "threads"),
+                         [({}, 1), ({"OMP_NUM_THREADS": "2"}, 2), ({"SLURM_CPUS_PER_TASK": "3"}, 3)])
+def test_a_command_runs_on_one_thread_unless_the_environment_asks(results, env, threads):
+    """A sample is a few dozen small operations: a second thread only waits (seconds on a busy machine)."""
+    code = (f"import sys, torch, reviewgen.cli as cli; seen = [torch.get_num_threads()]; sample = cli.sample; "
+            f"cli.sample = lambda args: seen.append(torch.get_num_threads()) or sample(args); "
+            f"assert cli.main({['--results', str(results), 'sample', '--model', 'wordlm', '-n', '1']!r}) == 0; "
+            f"print(*seen, torch.get_num_threads())")
+    clean = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=clean | env)
+    assert proc.returncode == 0, proc.stderr
+    before, during, after = map(int, proc.stdout.splitlines()[-1].split())
+    assert during == threads
+    assert after == before  # a caller in the same process keeps its own count
 
 
 @pytest.mark.parametrize("name", ["charlm-ngram", "charlm-lstm"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -278,13 +279,29 @@ def params_dvc_args(args: argparse.Namespace) -> list[str]:
     return [" ".join(f"-S {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in leaves(overlay).items())]
 
 
+def one_thread_unless_asked() -> None:
+    """One torch thread unless the environment asks for more (``OMP_NUM_THREADS``, Slurm's CPU count).
+
+    A command runs a few dozen small operations (a batch of a few rows); each parallel region of a
+    second thread costs more than its share of the work, and on a busy machine, where that thread waits
+    to be scheduled, turns a sample of a tenth of a second into one of seconds.
+    """
+    from reviewgen.training.runtime import THREAD_ENV_VARS, set_threads
+
+    set_threads(None if any(os.environ.get(name, "").strip() for name in THREAD_ENV_VARS) else 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    threads = torch.get_num_threads()
+    one_thread_unless_asked()
     try:
         lines = args.run(args)
     except CliError as err:
         print(f"reviewgen: {err}", file=sys.stderr)
         return 2
+    finally:
+        torch.set_num_threads(threads)  # a caller in the same process (a test, a notebook) keeps its own
     print("\n".join(lines))
     return 0
 

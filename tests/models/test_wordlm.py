@@ -120,3 +120,19 @@ def test_condition_penalty_is_the_decay_times_the_squared_read_out():
     assert float(ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=8).condition_penalty()) == 0.0
     with pytest.raises(ValueError, match="condition_decay"):
         ConditionedWordLM(V, n_features=1, condition_output=True, condition_decay=-1.0)
+
+
+def test_feature_bias_survives_bf16_autocast():
+    # Logits near 8 have a bf16 resolution of 1/16; the feature offsets are far finer and must not round away.
+    model = ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=8, condition_output=True,
+                              condition_input=False).eval()
+    with torch.no_grad():
+        model.out.bias.fill_(8.0)
+        model.feature_out.weight.copy_(torch.linspace(-0.01, 0.01, V)[:, None])
+    tokens = torch.randint(0, V, (2, 5))
+    with torch.no_grad(), torch.autocast("cpu", torch.bfloat16):
+        low, _ = model(tokens, torch.zeros(2, 1))
+        high, _ = model(tokens, torch.ones(2, 1))
+    assert low.dtype == torch.float32
+    expected = model.feature_out.weight[:, 0].detach().expand(2, 5, V)
+    assert torch.allclose(high - low, expected, atol=1e-6)

@@ -310,3 +310,20 @@ def test_unloadable_checkpoint_does_not_hand_over_its_run_id(tmp_path, caplog):
     assert result.resumed_from_epoch is None
     assert numbers(result.history) == numbers(fresh.history)
     assert any("incompatible" in m for m in warnings_in(caplog))
+
+
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_cpu_bf16_autocasts_the_steps_on_cpu(tmp_path, cpu_bf16):
+    dtypes = set()
+    trainer = build(tmp_path, epochs=1, device="cpu", cpu_bf16=cpu_bf16)
+    inner = trainer.step_fn
+
+    def recording(model, batch, ctx):
+        dtypes.add(model[0](batch[0]).dtype)
+        return inner(model, batch, ctx)
+
+    trainer.step_fn = recording
+    trainer.fit()
+    assert dtypes == {torch.bfloat16 if cpu_bf16 else torch.float32}
+    assert all(p.dtype == torch.float32 for p in trainer.model.parameters())  # weights stay float32
+    assert TrainConfig.from_params({"epochs": 1, "lr": 0.1, "optimizer": "sgd", "cpu_bf16": True}).cpu_bf16

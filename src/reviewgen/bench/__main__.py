@@ -20,6 +20,7 @@ import yaml
 from reviewgen.bench.cases import build_cases
 from reviewgen.bench.cli_latency import bench_cli
 from reviewgen.bench.data_stages import bench_data
+from reviewgen.bench.peer import bench_peer_wlm
 from reviewgen.bench.pipeline import REPO, bench_full_pipeline, bench_noop, last_pipeline_rows
 from reviewgen.bench.sampling import bench_sampling
 from reviewgen.bench.timing import Row, format_table
@@ -36,12 +37,13 @@ class Scale:
     n_sequences: int  # of which a timed training pass takes this many, in whole batches
     repeats: int
     n_words: int  # sampled words per energy, by each sampler
+    peer_batches: int  # bptt windows of word_language_model per timed pass (--peer-wlm)
 
 
 # The default is sized to take under 5 minutes on 2 cores (docs/performance.md has the last time); tiny checks
 # every code path.
-FULL = Scale(n_reviews=20_000, pool=3_200, n_sequences=512, repeats=3, n_words=10_000)
-TINY = Scale(n_reviews=120, pool=16, n_sequences=16, repeats=2, n_words=100)
+FULL = Scale(n_reviews=20_000, pool=3_200, n_sequences=512, repeats=3, n_words=10_000, peer_batches=40)
+TINY = Scale(n_reviews=120, pool=16, n_sequences=16, repeats=2, n_words=100, peer_batches=2)
 
 
 def commit() -> str:
@@ -66,7 +68,8 @@ def progress(what: str, started: float) -> None:
     print(f"[bench {time.perf_counter() - started:5.0f} s] {what}", file=sys.stderr, flush=True)
 
 
-def run_all(scale: Scale, tiny: bool, pipeline: bool, out_dir: Path, workdir: Path) -> list[Row]:
+def run_all(scale: Scale, tiny: bool, pipeline: bool, out_dir: Path, workdir: Path,
+            peer_wlm: Path | None = None) -> list[Row]:
     started = time.perf_counter()
     params = bench_params(tiny)
     data_rows, sentences = bench_data(params, scale.n_reviews, scale.repeats)
@@ -83,6 +86,10 @@ def run_all(scale: Scale, tiny: bool, pipeline: bool, out_dir: Path, workdir: Pa
     wordlm = next(case for case in cases if case.name == "wordlm")
     rows += bench_sampling(wordlm, params["wordfreq"], scale.n_words, scale.repeats)
     progress("sampling", started)
+    if peer_wlm is not None:  # on the default run's sentences, with the params of the day
+        rows += bench_peer_wlm(params, peer_wlm, REPO / "data" / "processed", REPO / "data" / "raw" /
+                               "synthetic_truth.json", scale.repeats, scale.peer_batches)
+        progress("word_language_model", started)
     rows += data_rows
     if tiny:
         rows.append(Row("pipeline", "nothing to do", note="skipped with --tiny (starts DVC and Snakemake)"))
@@ -101,6 +108,8 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--tiny", action="store_true", help="small inputs: every code path in seconds")
     parser.add_argument("--pipeline", action="store_true",
                         help="also run the default pipeline from a clean cache, stage by stage (minutes)")
+    parser.add_argument("--peer-wlm", type=Path, default=None, metavar="DIR",
+                        help="pytorch/examples' word_language_model folder: also time our word LM against it")
     parser.add_argument("--out", type=Path, default=REPO / "results" / "benchmarks")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: OMP_NUM_THREADS, else all cores); 1 gives steadier ratios "
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> Path:
     logging.getLogger("reviewgen").setLevel(logging.WARNING)  # the stages' progress lines would bury the table
     scale = TINY if args.tiny else FULL
     with tempfile.TemporaryDirectory(prefix="reviewgen-bench-") as workdir:
-        rows = run_all(scale, args.tiny, args.pipeline, args.out, Path(workdir))
+        rows = run_all(scale, args.tiny, args.pipeline, args.out, Path(workdir), args.peer_wlm)
     now = datetime.datetime.now(datetime.UTC)
     record = {
         "date": now.isoformat(timespec="seconds"), "commit": commit(), "tiny": args.tiny, "scale": vars(scale),

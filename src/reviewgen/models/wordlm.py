@@ -73,13 +73,24 @@ class ConditionedWordLM(nn.Module):
                 f"got {list(features.shape)}"
             )
         words = self.dropout(self.embed(tokens))
-        condition = features.to(words.dtype)[:, None, :].expand(-1, tokens.shape[1], -1)
-        lstm_in = torch.cat([words, condition], dim=-1) if self.condition_input else words
-        outputs, hidden = self.lstm(lstm_in, hidden)
+        if self.condition_input:
+            condition = features.to(words.dtype)[:, None, :].expand(-1, tokens.shape[1], -1)
+            words = torch.cat([words, condition], dim=-1)
+        outputs, hidden = self.lstm(words, hidden)
         logits = self.out(self.dropout(outputs))
         if self.feature_out is not None:
-            logits = logits + self.feature_out(condition)
+            logits = logits.float() + self.feature_bias(features)[:, None, :]
         return logits, hidden
+
+    def feature_bias(self, features: torch.Tensor) -> torch.Tensor:
+        """``[B, F] -> [B, V]``: each word's feature-dependent logit offset, once per sequence.
+
+        In float32 even under bf16 autocast: the offsets are a few hundredths of a nat, below bf16's
+        resolution at the size of a logit, so rounding them with the logits would erase the conditioning.
+        Once per row rather than per position, since a sequence's features do not change along it.
+        """
+        with torch.autocast(features.device.type, enabled=False):
+            return nn.functional.linear(features.float(), self.feature_out.weight.float())
 
     def condition_penalty(self) -> torch.Tensor:
         """``condition_decay * ||feature read-out||^2``, to add to the per-token training loss.

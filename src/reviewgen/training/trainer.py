@@ -61,6 +61,9 @@ class TrainConfig:
     monitor_mode: str = "min"  # "min" | "max"
     device: str = "auto"
     bf16: bool = False  # bfloat16 autocast, CUDA only
+    # bfloat16 autocast on the CPU as well: about twice the matrix throughput where the CPU has bf16 dot
+    # products (avx512_bf16, AMX), emulated and slower where it has not. A model's choice, not the machine's.
+    cpu_bf16: bool = False
     seed: int = 0
     progress: bool = True
 
@@ -92,6 +95,7 @@ class TrainConfig:
             monitor_mode=get(section, "monitor_mode", str, where, default="min", choices=("min", "max")),
             device=get(section, "device", str, where, default="auto"),
             bf16=get(section, "bf16", bool, where, default=False),
+            cpu_bf16=get(section, "cpu_bf16", bool, where, default=False),
             seed=get(section, "seed", int, where, default=0, minimum=0),
             progress=get(section, "progress", bool, where, default=True),
         )
@@ -154,7 +158,7 @@ class Trainer:
         optimizer = OPTIMIZERS[config.optimizer]
         self.optimizer = optimizer(self.params, lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = self._build_scheduler()
-        self.bf16 = config.bf16 and self.device.type == "cuda"
+        self.bf16 = (config.bf16 and self.device.type == "cuda") or (config.cpu_bf16 and self.device.type == "cpu")
         if config.bf16 and not self.bf16:
             self.log.warning("bf16 autocast needs CUDA; training on %s in float32", self.device)
         settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in NOT_FINGERPRINTED}
@@ -362,6 +366,6 @@ class Trainer:
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.bf16:
-            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+            return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
