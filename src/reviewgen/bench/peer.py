@@ -89,7 +89,7 @@ def our_pass(cfg: dict[str, Any], sentences: Path, vocab: Path, truth: Path, che
              n_tokens: int) -> tuple[Callable[[], None], int]:
     """A function training our word LM, as its stage does, on its first batches holding ``n_tokens``."""
     from reviewgen.experiments import wordlm
-    from reviewgen.models.registry import MODEL_KINDS
+    from reviewgen.models.registry import model_class
     from reviewgen.training.runtime import epoch_seed, seed_everything
     from reviewgen.training.trainer import Trainer
 
@@ -101,7 +101,7 @@ def our_pass(cfg: dict[str, Any], sentences: Path, vocab: Path, truth: Path, che
         if tokens >= n_tokens:
             break
     seed_everything(exp.config.seed)
-    model = MODEL_KINDS[exp.kind](**exp.hparams)
+    model = model_class(exp.kind)(**exp.hparams)
     config = exp.config.__class__(**{**vars(exp.config), "progress": False})
     trainer = Trainer(model, config, checkpoint, exp.step,
                       lambda epoch, gen: itertools.islice(exp.train_batches(epoch, gen), count), exp.valid_batches)
