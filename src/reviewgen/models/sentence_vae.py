@@ -13,7 +13,10 @@ Four defences, all on by default and each cheap:
 - KL annealing (``training.schedules.KLAnnealing``) lets z become useful before it is penalised;
 - free bits (``models.vae.elbo_loss(free_bits=...)``) leave each latent dimension a floor of KL it is not pushed below;
 - ``skip`` (Dieng et al. 2019, Skip-VAE) also feeds z to the output layer, a path from z to every word
-  that the recurrent state cannot wash out.
+  that the recurrent state cannot wash out;
+- ``reset_decoder`` serves Li et al. 2019's fix: train as an autoencoder first (KL weight 0), so the
+  encoder learns codes worth reading, then give the VAE a fresh decoder that has not yet learnt to do
+  without them.
 """
 
 from __future__ import annotations
@@ -85,6 +88,14 @@ class SentenceVAE(nn.Module):
     def encode(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Posterior means ``[B, latent]``."""
         return self.posterior(tokens, lengths)[0]
+
+    def reset_decoder(self) -> list[nn.Parameter]:
+        """Re-initialise what reads z (the decoder RNN, the map from z to its first state, the output layer)
+        and return their parameters; the encoder and the shared embedding keep what they learnt."""
+        modules = (self.decoder, self.to_state, self.out)
+        for module in modules:
+            module.reset_parameters()
+        return [param for module in modules for param in module.parameters()]
 
     def _start(self, z: torch.Tensor):
         init = self.to_state(z)
