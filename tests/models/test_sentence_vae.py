@@ -167,3 +167,12 @@ def test_reset_decoder_reinitialises_what_reads_z_and_keeps_the_encoder():
         reads_z = name.split(".")[0] in ("decoder", "to_state", "out")
         assert (id(param) in returned) == reads_z, name
         assert torch.equal(param, before[name]) != reads_z, name
+
+
+def test_iw_nll_is_the_same_estimate_however_many_samples_share_a_decoder_pass():
+    torch.manual_seed(0)
+    model = SentenceVAE(vocab_size=20, emb_dim=16, hidden=32, latent=8).eval()  # 6 x 8 draws: whole blocks
+    tokens, lengths = _batch(SENTENCES)
+    one_by_one = model.iw_nll(tokens, lengths, 12, torch.Generator().manual_seed(5), rows=len(SENTENCES))
+    side_by_side = model.iw_nll(tokens, lengths, 12, torch.Generator().manual_seed(5), rows=5 * len(SENTENCES))
+    assert torch.allclose(one_by_one, side_by_side, atol=1e-4)
