@@ -154,3 +154,25 @@ def test_skip_feeds_z_to_the_output_layer():
     assert model.out.in_features == 32 + 4
     assert not torch.allclose(base, shifted)
     assert len(model.decode_greedy(z, max_len=5)) == 2
+
+
+def test_reset_decoder_reinitialises_what_reads_z_and_keeps_the_encoder():
+    model = _tiny(skip=True)
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(1.0)  # stands in for training: every weight away from any fresh draw
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    returned = {id(p) for p in model.reset_decoder()}
+    for name, param in model.named_parameters():
+        reads_z = name.split(".")[0] in ("decoder", "to_state", "out")
+        assert (id(param) in returned) == reads_z, name
+        assert torch.equal(param, before[name]) != reads_z, name
+
+
+def test_iw_nll_is_the_same_estimate_however_many_samples_share_a_decoder_pass():
+    torch.manual_seed(0)
+    model = SentenceVAE(vocab_size=20, emb_dim=16, hidden=32, latent=8).eval()  # 6 x 8 draws: whole blocks
+    tokens, lengths = _batch(SENTENCES)
+    one_by_one = model.iw_nll(tokens, lengths, 12, torch.Generator().manual_seed(5), rows=len(SENTENCES))
+    side_by_side = model.iw_nll(tokens, lengths, 12, torch.Generator().manual_seed(5), rows=5 * len(SENTENCES))
+    assert torch.allclose(one_by_one, side_by_side, atol=1e-4)

@@ -60,3 +60,13 @@ def test_teacher_forcing_decays_by_epoch_then_holds():
     resumed.load_state_dict(schedule.state_dict())
     assert resumed.value == pytest.approx(0.8)
     assert TeacherForcing(start=0.9, end=0.5, decay_epochs=0).value == 0.5
+
+
+def test_zero_steps_put_an_autoencoder_phase_before_the_schedule():
+    plain = KLAnnealing("cyclical", max_weight=1.0, total_steps=100, n_cycles=2, ratio=0.5)
+    delayed = KLAnnealing("cyclical", max_weight=1.0, total_steps=100, n_cycles=2, ratio=0.5, zero_steps=30)
+    assert [delayed.weight(s) for s in (0, 15, 29)] == [0.0, 0.0, 0.0]
+    assert [delayed.weight(30 + s) for s in range(0, 130, 5)] == [plain.weight(s) for s in range(0, 130, 5)]
+    assert delayed.weight(30 + 20) == pytest.approx(0.8) and delayed.weight(30 + 200) == 1.0
+    with pytest.raises(ValueError, match="zero_steps"):
+        KLAnnealing("constant", zero_steps=-1)

@@ -327,3 +327,26 @@ def test_cpu_bf16_autocasts_the_steps_on_cpu(tmp_path, cpu_bf16):
     assert dtypes == {torch.bfloat16 if cpu_bf16 else torch.float32}
     assert all(p.dtype == torch.float32 for p in trainer.model.parameters())  # weights stay float32
     assert TrainConfig.from_params({"epochs": 1, "lr": 0.1, "optimizer": "sgd", "cpu_bf16": True}).cpu_bf16
+
+
+def test_epoch_start_reinitialises_parameters_and_their_optimizer_state_goes(tmp_path):
+    """A phase change (Li et al.'s fresh decoder): the returned parameters restart from no Adam moments,
+    while the others keep theirs; a resume after that epoch holds the same state."""
+    trainer = build(tmp_path, epochs=2)
+    last = trainer.model[3]
+    seen = {}
+
+    def start(epoch, model):
+        if epoch != 2:
+            return []
+        seen["moments"] = {id(p) for p in trainer.optimizer.state}
+        last.reset_parameters()
+        return list(last.parameters())
+
+    trainer.epoch_start = start
+    trainer.fit()
+    assert {id(p) for p in last.parameters()} <= seen["moments"], "Adam had moments before the reset"
+    first, out = trainer.model[0].weight, last.weight
+    # After one epoch of steps from a fresh state Adam's step count restarts; the untouched layer's goes on.
+    assert int(trainer.optimizer.state[out]["step"]) == 4
+    assert int(trainer.optimizer.state[first]["step"]) == 8

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from reviewgen import tracking
-from reviewgen.config import get
+from reviewgen.config import ConfigError, get
 from reviewgen.io import fingerprint, get_logger, write_json, write_text
 from reviewgen.training.runtime import pick_device, set_threads
 from reviewgen.training.schedules import KLAnnealing
@@ -125,13 +125,20 @@ def mean_epoch_seconds(history: list[dict[str, float]]) -> float:
     return sum(row["seconds"] for row in history) / max(len(history), 1)
 
 
-def kl_annealing(section: dict[str, Any], steps_per_epoch: int, epochs: int, where: str) -> KLAnnealing:
-    """A KL-annealing schedule from params given in epochs (`warmup_epochs`), converted to optimizer steps."""
+def kl_annealing(section: dict[str, Any], steps_per_epoch: int, epochs: int, where: str,
+                 zero_epochs: int = 0) -> KLAnnealing:
+    """A KL-annealing schedule from params given in epochs (`warmup_epochs`), converted to optimizer steps.
+
+    The first ``zero_epochs`` train with KL weight 0 (an autoencoder phase); the schedule runs on the rest.
+    """
+    if not 0 <= zero_epochs < epochs:
+        raise ConfigError(f"params: {where}: {zero_epochs} epoch(s) at KL weight 0 leave none of {epochs} to anneal")
     return KLAnnealing(
         kind=get(section, "kind", str, where),
         max_weight=get(section, "max_weight", float, where, minimum=0.0),
         warmup_steps=max(1, round(get(section, "warmup_epochs", float, where, minimum=0.0) * steps_per_epoch)),
-        total_steps=steps_per_epoch * epochs,
+        total_steps=steps_per_epoch * (epochs - zero_epochs),
         n_cycles=get(section, "n_cycles", int, where, default=4, minimum=1),
         ratio=get(section, "ratio", float, where, default=0.5, minimum=0.0, maximum=1.0),
+        zero_steps=steps_per_epoch * zero_epochs,
     )

@@ -80,6 +80,8 @@ class Experiment:
     valid_batches: Callable[[], Iterable[Any]] | None = None
     state: dict[str, Any] = field(default_factory=dict)  # schedules the step reads, checkpointed with it
     epoch_end: Callable[[int, torch.nn.Module], dict[str, float]] | None = None
+    # Before each training epoch; returns the parameters it re-initialised (see Trainer).
+    epoch_start: Callable[[int, torch.nn.Module], Iterable[torch.nn.Parameter]] | None = None
     # What a checkpoint must match beyond the train settings (default: the hyperparameters).
     fingerprint: dict[str, Any] | None = None
     # Or fitted in one pass, without epochs or a checkpoint: takes the built model, returns its result.
@@ -114,7 +116,7 @@ def train(exp: Experiment, outputs: StageOutputs) -> dict[str, Any]:
         if outputs.checkpoint is None:
             raise ValueError(f"{exp.name}: a model trained by epochs needs a checkpoint path")
         trainer = Trainer(model, exp.config, outputs.checkpoint, exp.step, exp.train_batches, exp.valid_batches,
-                          state=exp.state, epoch_end=exp.epoch_end, log_name=exp.name,
+                          state=exp.state, epoch_end=exp.epoch_end, epoch_start=exp.epoch_start, log_name=exp.name,
                           hparams=exp.hparams if exp.fingerprint is None else exp.fingerprint)
     with tracked_run(family=exp.family, name=exp.name, params=exp.params, inputs=exp.inputs, device=exp.device,
                      resume_run_id=None if trainer is None else trainer.resume_run_id()) as run:

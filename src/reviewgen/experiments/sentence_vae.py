@@ -1,7 +1,12 @@
 """The sentence VAE (Bowman et al. 2016) on review sentences: trained with KL annealing, word dropout and
 free bits so that it does not collapse; reports NLL, KL, ELBO, perplexity, the importance-weighted NLL and
 active units, next to an LSTM language model trained and tested on exactly the same sentences (same
-vocabulary, same length cut), the yardstick the ELBO perplexity is read against."""
+vocabulary, same length cut), the yardstick the ELBO perplexity is read against.
+
+Li et al. 2019's fix is on by default: ``pretrain.epochs`` epochs at KL weight 0 (an autoencoder) come
+first, then the decoder is reset and the KL schedule starts. Validation always scores the true ELBO
+(weight 1, no free bits), so the kept epoch is the best model, not the one trained with the lightest
+penalty, and each epoch also records the reconstruction BLEU of a fixed set of validation sentences."""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from reviewgen.training.batching import pad_batch
 from reviewgen.training.runtime import seed_everything
 from reviewgen.training.trainer import StepOutput, TrainConfig, Trainer, to_device
 
+OBJECTIVE_KEYS = ("kl", "free_bits", "free_bits_per_example", "pretrain", "batch_size", "max_tokens")
+
 
 def sentence_splits(sentences: pd.DataFrame, vocab: Vocab, max_tokens: int) -> tuple[dict, int]:
     """Each split's sentences as ``ids + <eos>``; sentences longer than ``max_tokens`` are left out."""
@@ -42,15 +49,40 @@ def vae_batches(seqs: list[list[int]], batch_size: int):
 
 
 def make_step(free_bits: float, per_example: bool = False):
+    """Training minimises the annealed, floored objective; validation scores the true negative ELBO."""
     def step(model: SentenceVAE, batch: tuple, ctx: Any) -> StepOutput:
         tokens, lengths = batch
         logits, mu, logvar = model(tokens, lengths)
         kl = ctx.state["kl"]
-        loss, weight, sums = model.loss(logits, tokens, mu, logvar, kl.value, free_bits, per_example)
         if ctx.training:
+            loss, weight, sums = model.loss(logits, tokens, mu, logvar, kl.value, free_bits, per_example)
             kl.step()
+        else:
+            loss, weight, sums = model.loss(logits, tokens, mu, logvar, 1.0)
         return StepOutput(loss, weight, {"nll": sums["nll"], "kl": sums["kl"], "tokens": sums["tokens"]})
     return step
+
+
+def decoder_reset(after_epochs: int):
+    """The trainer's ``epoch_start``: a fresh decoder for the first epoch after the autoencoder phase."""
+    def start(epoch: int, model: SentenceVAE) -> list:
+        return model.reset_decoder() if after_epochs > 0 and epoch == after_epochs + 1 else []
+    return start
+
+
+@torch.no_grad()
+def reconstruction_bleu(model: SentenceVAE, seqs: list[list[int]], device: torch.device, max_len: int) -> float:
+    """Mean word BLEU-4 of the greedy decoding of each sentence's posterior mean against the sentence,
+    on word ids (``<unk>`` counts as a word, as the homotopy report reads sentences the vocabulary's way)."""
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    model.eval()
+    tokens, lengths = to_device(pad_batch(seqs), device)
+    decoded = model.decode_greedy(model.encode(tokens, lengths), max_len)
+    smooth = SmoothingFunction().method1
+    scores = [sentence_bleu([seq[:-1]], hyp, smoothing_function=smooth) if hyp else 0.0
+              for seq, hyp in zip(seqs, decoded, strict=True)]
+    return float(sum(scores) / len(scores))
 
 
 @torch.no_grad()
@@ -115,7 +147,13 @@ def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experi
     batches = {s: vae_batches(splits[s], batch_size) for s in SPLITS}
     config = TrainConfig.from_params(train_settings(section["train"], runtime), where=f"{name}.train")
     hparams = {"vocab_size": len(vocab), **section["model"]}
-    kl = kl_annealing(section["kl"], math.ceil(len(splits["train"]) / batch_size), config.epochs, f"{name}.kl")
+    pretrain = get(section, "pretrain", dict, name, default={})
+    ae_epochs = get(pretrain, "epochs", int, f"{name}.pretrain", default=0, minimum=0)
+    reset = get(pretrain, "reset_decoder", bool, f"{name}.pretrain", default=False)
+    kl = kl_annealing(section["kl"], math.ceil(len(splits["train"]) / batch_size), config.epochs, f"{name}.kl",
+                      zero_epochs=ae_epochs)
+    monitored = splits["valid"][:get(section, "monitor_sentences", int, name, default=0, minimum=0)]
+    monitor_len = get(section["sampling"], "max_len", int, f"{name}.sampling")
     free_bits = get(section, "free_bits", float, name, minimum=0.0)
     per_example = get(section, "free_bits_per_example", bool, name, default=False)
     iw_samples = get(section, "iw_samples", int, name, default=0, minimum=0)
@@ -138,9 +176,19 @@ def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experi
         samples = "# sentence_vae: greedy decodes of z ~ N(0, I)\n\n" + "\n".join(prior) + "\n"
         return Outcome(metrics, samples, extra={"vocab": str(vocab_path), "max_tokens": max_tokens})
 
+    def epoch_end(epoch: int, model: SentenceVAE) -> dict[str, float]:
+        row = {"kl_weight": kl.value}
+        if monitored:
+            device = next(model.parameters()).device
+            row["valid_recon_bleu"] = reconstruction_bleu(model, monitored, device, monitor_len)
+        return row
+
     return Experiment(
         name=name, family=name, kind=name, hparams=hparams, params={name: section, "runtime": cfg["runtime"]},
         inputs=[sentences, vocab_path], evaluate=evaluate, device=runtime.device, config=config,
         step=make_step(free_bits, per_example), train_batches=batches["train"][0],
-        valid_batches=batches["valid"][1], state={"kl": kl}, epoch_end=lambda epoch, model: {"kl_weight": kl.value},
+        valid_batches=batches["valid"][1], state={"kl": kl}, epoch_end=epoch_end,
+        epoch_start=decoder_reset(ae_epochs if reset else 0),
+        # A checkpoint trained towards another objective must not be resumed under this one.
+        fingerprint={**hparams, "objective": {k: section.get(k) for k in OBJECTIVE_KEYS}},
     )

@@ -13,7 +13,10 @@ Four defences, all on by default and each cheap:
 - KL annealing (``training.schedules.KLAnnealing``) lets z become useful before it is penalised;
 - free bits (``models.vae.elbo_loss(free_bits=...)``) leave each latent dimension a floor of KL it is not pushed below;
 - ``skip`` (Dieng et al. 2019, Skip-VAE) also feeds z to the output layer, a path from z to every word
-  that the recurrent state cannot wash out.
+  that the recurrent state cannot wash out;
+- ``reset_decoder`` serves Li et al. 2019's fix: train as an autoencoder first (KL weight 0), so the
+  encoder learns codes worth reading, then give the VAE a fresh decoder that has not yet learnt to do
+  without them.
 """
 
 from __future__ import annotations
@@ -86,6 +89,14 @@ class SentenceVAE(nn.Module):
         """Posterior means ``[B, latent]``."""
         return self.posterior(tokens, lengths)[0]
 
+    def reset_decoder(self) -> list[nn.Parameter]:
+        """Re-initialise what reads z (the decoder RNN, the map from z to its first state, the output layer)
+        and return their parameters; the encoder and the shared embedding keep what they learnt."""
+        modules = (self.decoder, self.to_state, self.out)
+        for module in modules:
+            module.reset_parameters()
+        return [param for module in modules for param in module.parameters()]
+
     def _start(self, z: torch.Tensor):
         init = self.to_state(z)
         if self.cell == "lstm":
@@ -113,26 +124,31 @@ class SentenceVAE(nn.Module):
 
     @torch.no_grad()
     def iw_nll(self, tokens: torch.Tensor, lengths: torch.Tensor, samples: int = 50,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+               generator: torch.Generator | None = None, rows: int = 512) -> torch.Tensor:
         """Importance-weighted estimate of ``-log p(x)`` per sentence ``[B]`` (Burda et al. 2016).
 
         ``log p(x) >= log mean_k p(x|z_k) p(z_k) / q(z_k|x)`` with ``z_k ~ q(z|x)``; the bound tightens
         as ``samples`` grows and with one sample is the ELBO, so it never reads worse than the ELBO.
+        The samples of a sentence are decoded side by side, about ``rows`` sequences at a time: one
+        decoder pass over many rows costs far less than as many passes over one batch.
         """
         mu, logvar = self.posterior(tokens, lengths)
         std = torch.exp(0.5 * logvar)
+        per_pass = max(1, rows // tokens.size(0))
         log_weights = []
-        for _ in range(samples):
+        for start in range(0, samples, per_pass):
+            k = min(per_pass, samples - start)
             device = generator.device if generator is not None else mu.device
-            eps = torch.randn(mu.shape, generator=generator, device=device).to(mu.device)
-            z = mu + std * eps
-            logits = self.decode_logits(tokens, z)
-            log_px_z = -F.cross_entropy(logits.transpose(1, 2), tokens, ignore_index=PAD_ID,
-                                        reduction="none").sum(dim=1)
-            log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(dim=1)
-            log_qz = -0.5 * (eps.pow(2) + logvar + math.log(2 * math.pi)).sum(dim=1)
+            eps = torch.randn((k, *mu.shape), generator=generator, device=device).to(mu.device)
+            z = (mu + std * eps).reshape(-1, mu.size(1))  # sample-major: rows k * B
+            repeated = tokens.repeat(k, 1)
+            logits = self.decode_logits(repeated, z)
+            log_px_z = -F.cross_entropy(logits.transpose(1, 2), repeated, ignore_index=PAD_ID,
+                                        reduction="none").sum(dim=1).view(k, -1)
+            log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(dim=1).view(k, -1)
+            log_qz = -0.5 * (eps.pow(2) + logvar + math.log(2 * math.pi)).sum(dim=2)
             log_weights.append(log_px_z + log_pz - log_qz)
-        return -(torch.logsumexp(torch.stack(log_weights), dim=0) - math.log(samples))
+        return -(torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(samples))
 
     @staticmethod
     def loss(logits: torch.Tensor, tokens: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,

@@ -26,10 +26,13 @@ class KLAnnealing:
 
     Past ``total_steps`` every kind stays at ``max_weight``, so a run trained longer than planned ends at
     the full weight instead of restarting a cycle.
+
+    ``zero_steps`` puts a phase of weight 0 (an autoencoder, Li et al. 2019) before the schedule, which
+    then runs on the steps that follow as if they were its first.
     """
 
     def __init__(self, kind: str = "monotonic", max_weight: float = 1.0, warmup_steps: int = 1000,
-                 total_steps: int | None = None, n_cycles: int = 4, ratio: float = 0.5):
+                 total_steps: int | None = None, n_cycles: int = 4, ratio: float = 0.5, zero_steps: int = 0):
         if kind not in KL_KINDS:
             raise ValueError(f"KL annealing kind must be one of {KL_KINDS}, got {kind!r}")
         if max_weight < 0:
@@ -40,12 +43,17 @@ class KLAnnealing:
             raise ValueError(f"KL annealing {kind!r} needs warmup_steps >= 1, got {warmup_steps}")
         if kind == "cyclical" and (n_cycles < 1 or not 0 < ratio <= 1):
             raise ValueError(f"cyclical annealing needs n_cycles >= 1, 0 < ratio <= 1: {n_cycles}, {ratio}")
+        if zero_steps < 0:
+            raise ValueError(f"zero_steps must be >= 0, got {zero_steps}")
         self.kind, self.max_weight = kind, float(max_weight)
         self.warmup_steps, self.total_steps = warmup_steps, total_steps
-        self.n_cycles, self.ratio = n_cycles, ratio
+        self.n_cycles, self.ratio, self.zero_steps = n_cycles, ratio, zero_steps
         self.current_step = 0
 
     def weight(self, step: int) -> float:
+        if step < self.zero_steps:
+            return 0.0
+        step -= self.zero_steps
         if self.kind == "constant":
             return self.max_weight
         if self.kind == "monotonic":

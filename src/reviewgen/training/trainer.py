@@ -141,6 +141,7 @@ class Trainer:
         *,
         state: dict[str, Any] | None = None,
         epoch_end: Callable[[int, torch.nn.Module], dict[str, float]] | None = None,
+        epoch_start: Callable[[int, torch.nn.Module], Iterable[torch.nn.Parameter]] | None = None,
         tracker: Any = None,
         log_name: str = "train",
         hparams: dict[str, Any] | None = None,
@@ -152,6 +153,9 @@ class Trainer:
         self.step_fn, self.train_batches, self.valid_batches = step_fn, train_batches, valid_batches
         self.state = dict(state or {})
         self.epoch_end = epoch_end
+        # Called before each training epoch; returns the parameters it re-initialised (a phase change,
+        # e.g. a fresh decoder), whose optimizer state goes, as a new optimizer would start them.
+        self.epoch_start = epoch_start
         self.tracker = tracker  # anything with log_metrics(dict, step); its run_id goes in the checkpoint
         self.log = get_logger(log_name)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
@@ -273,6 +277,9 @@ class Trainer:
             epoch = self.epoch + 1
             started = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
+            if self.epoch_start is not None:
+                for param in self.epoch_start(epoch, self.model):
+                    self.optimizer.state.pop(param, None)
             train = self._run_epoch(epoch, training=True)
             valid = self._run_epoch(epoch, training=False)
             extra: dict[str, float] = {}
