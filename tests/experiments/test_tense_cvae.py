@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
+import pytest
 import torch
 
 import reviewgen.experiments.tense_cvae as stage
@@ -10,7 +13,7 @@ from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import REFERENCE, Pair, TenseData, write_tense_data
 from reviewgen.experiments.runner import train
 from reviewgen.training.trainer import Trainer
-from tests.experiments.test_charlm import outputs
+from tests.experiments.test_charlm import outputs, without_timing
 from tests.reports.tiny_models import TENSE_ROWS
 
 VALID = [Pair("jump", "jumped", "sp", "p"), Pair("walks", "walking", "tp", "pg")]
@@ -79,3 +82,39 @@ def test_each_training_source_is_decoded_in_the_four_tenses():
             assert codec.decode(src[i].tolist()) == codec.decode(tgt[4 * i + int(src_tense[i])].tolist())
     hidden = torch.cat([b[5] for b in batches])
     assert hidden.any() and (~hidden).any()
+
+
+def test_the_monitor_counts_the_gaussian_score_only_up_to_its_cap(monkeypatch):
+    """Above the cap only validation BLEU separates two epochs, so noise in the Gaussian score cannot
+    keep a worse converter."""
+    frame = pd.DataFrame({"bleu4": [0.5, 0.7], "exact": [False, True]})
+    monkeypatch.setattr(stage, "convert_pairs", lambda *a: frame)
+    monkeypatch.setattr(stage, "four_tense_samples", lambda *a, **k: [])
+    monkeypatch.setattr(stage, "gaussian_score", lambda *a: 0.9)
+    model = torch.nn.Linear(1, 1)
+    capped = stage.validation_scores(model, None, VALID, [], 5, 0, gaussian_cap=0.6)
+    assert capped["gaussian_score"] == 0.9 and capped["bleu_valid"] == 0.6 and capped["exact_valid"] == 0.5
+    assert abs(capped["monitor"] - 1.2) < 1e-9
+    assert abs(stage.validation_scores(model, None, VALID, [], 5, 0)["monitor"] - 1.5) < 1e-9
+
+
+def test_a_run_crashed_mid_training_resumes_to_the_same_metrics(tracking_store, tmp_path):
+    """The prior cover's posteriors are recomputed from the model when an epoch starts (one form per
+    verb, turning with the epoch), so a resumed run recomputes exactly what the uninterrupted one had."""
+    tense_dir = tmp_path / "tense"
+    write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
+    clean = train(stage.experiment("default", config(epochs=3), tense_dir), outputs(tmp_path / "clean", "tense"))
+    out = outputs(tmp_path / "crashed", "tense")
+    exp = stage.experiment("default", config(epochs=3), tense_dir)
+
+    def crash_in_epoch_2(epoch, model):
+        if epoch == 2:
+            raise KeyboardInterrupt("killed")
+        return exp_end(epoch, model)
+
+    exp_end = exp.epoch_end
+    with pytest.raises(KeyboardInterrupt):
+        train(dataclasses.replace(exp, epoch_end=crash_in_epoch_2), out)
+    assert out.checkpoint.exists() and not out.metrics.exists()
+    resumed = train(stage.experiment("default", config(epochs=3), tense_dir), out)
+    assert without_timing(resumed) == without_timing(clean)

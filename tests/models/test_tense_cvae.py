@@ -205,3 +205,14 @@ def test_prior_cover_loss_trains_the_noise_path_of_the_decoder_only():
     before = cover.mu.clone()
     cover.loss(model, 8, epoch=1)
     assert torch.equal(before, cover.mu)  # refreshed once per epoch, not per batch
+
+
+def test_prior_cover_refresh_reads_one_form_of_each_verb_turning_with_the_epoch():
+    model = _tiny().eval()
+    chars, lengths, _ = _batch([(w, t) for w in WORDS for t in range(4)])
+    cover = PriorCover(chars, lengths, n_tenses=4)
+    for epoch in (1, 2, 6):
+        cover.refresh(model, epoch)
+        own, own_lengths, tense = _batch([(w, epoch % 4) for w in WORDS])
+        mu, logvar = model.posterior(own, own_lengths, tense)
+        assert torch.allclose(cover.mu, mu, atol=1e-6) and torch.allclose(cover.logvar, logvar, atol=1e-6)
