@@ -98,7 +98,9 @@ def run_ours(cfg: dict[str, Any], sentences: Path, vocab: Path) -> dict[str, flo
     optimizer = torch.optim.Adam(model.parameters(), lr=exp.config.lr)
     tokens, started = 0, time.perf_counter()
     for batch in exp.train_batches(1, torch.Generator().manual_seed(exp.config.seed)):
-        out = exp.step(model, batch, StepContext(1, 0, True, exp.state))
+        # The stage's precision: its Trainer runs the step under CPU bf16 autocast when train.cpu_bf16 says so.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=exp.config.cpu_bf16):
+            out = exp.step(model, batch, StepContext(1, 0, True, exp.state))
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), exp.config.clip_grad)
