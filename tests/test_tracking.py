@@ -124,6 +124,42 @@ def test_datasets_are_run_inputs_with_the_given_digest(mlflow_store, tmp_path):
     assert [(t.key, t.value) for t in logged.tags] == [("mlflow.data.context", "training")]
 
 
+def test_a_dataset_registered_by_another_run_at_the_same_moment_is_linked(mlflow_store, tmp_path):
+    """Two stages of one experiment logging the same file at once: the later insert fails on the store's
+    unique key (the error MLflow's server returned in CI); the run still gets the dataset as its input."""
+    uri, _ = mlflow_store
+    data = tmp_path / "sentences.parquet"
+    data.write_bytes(b"rows")
+    with tracking.start_run("datasets-race", "first", {}, {}, tracking_uri=uri) as first:
+        first.log_datasets({str(data): "cd" * 32})
+    with tracking.start_run("datasets-race", "second", {}, {}, tracking_uri=uri) as second:
+        real, calls = second.client.log_inputs, []
+
+        def collides_once(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("BAD_REQUEST: (sqlite3.IntegrityError) UNIQUE constraint failed: "
+                                   "datasets.experiment_id, datasets.name, datasets.digest")
+            return real(*args, **kwargs)
+
+        second.client.log_inputs = collides_once
+        second.log_datasets({str(data): "cd" * 32})
+    assert len(calls) == 2
+    [logged] = MlflowClient(uri).get_run(second.run_id).inputs.dataset_inputs
+    assert (logged.dataset.name, logged.dataset.digest) == ("sentences.parquet", ("cd" * 32)[:36])
+
+
+def test_log_datasets_does_not_swallow_other_errors(mlflow_store, tmp_path):
+    uri, _ = mlflow_store
+    with tracking.start_run("datasets-error", "x", {}, {}, tracking_uri=uri) as run:
+        def refuses(*args, **kwargs):
+            raise ValueError("INVALID_PARAMETER_VALUE: digest too long")
+
+        run.client.log_inputs = refuses
+        with pytest.raises(ValueError, match="digest too long"):
+            run.log_datasets({str(tmp_path / "x.json"): "ef" * 32})
+
+
 def test_run_logs_params_metrics_artifacts_and_no_secret(mlflow_store, tmp_path, monkeypatch):
     uri, root = mlflow_store
     monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", SECRET)

@@ -42,6 +42,7 @@ T = TypeVar("T")
 # Substrings of errors worth retrying: SQLite lock contention and flaky connections to a server.
 _TRANSIENT = ("locked", "busy", "deadlock", "timed out", "timeout", "connection", "temporarily unavailable")
 _RETRIES = 8
+_DATASET_RACES = 4  # concurrent registrations of one dataset a log_inputs call waits out
 _MAX_PARAMS_PER_BATCH = 100  # MLflow's log_batch limit
 # MLflow 3's UI opens an experiment of this kind on its runs table, not on the GenAI traces overview.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
@@ -273,8 +274,18 @@ class TrackedRun:
             )
             for path, digest in digests.items()
         ]
-        if inputs:
-            retry(self.client.log_inputs, self.run_id, datasets=inputs)
+        # Two stages of one experiment can register the same file at the same moment: the store looks the
+        # dataset up, then inserts it, so the later insert fails on the unique key and rolls back. The
+        # dataset exists by then, and calling again only links it to this run.
+        for attempt in range(1, _DATASET_RACES + 1):
+            try:
+                if inputs:
+                    retry(self.client.log_inputs, self.run_id, datasets=inputs)
+                return
+            except Exception as err:
+                if attempt == _DATASET_RACES or "unique constraint" not in str(err).lower():
+                    raise
+                log.info("dataset registered by another run at the same moment; linking it (attempt %d)", attempt)
 
     def log_model(self, path: str | os.PathLike) -> str:
         """Log a model file as a registered MLflow pyfunc Model of this run; returns its URI."""
