@@ -7,9 +7,9 @@ in a scratch folder on our training and validation sentences, written in the PTB
 word dropout from ``params.yaml``). Its epoch time is read off its output: from the line before its first
 training batch to its "TRAIN Epoch" line, so its data-loader start is counted as in its real epochs.
 
-Ours is one training pass of the stage's own step, batches and optimizer settings. The two run in turns
-(ours, the peer, ours) so that load from other processes falls on both alike, and each is reported in
-training tokens (words and ``<eos>``) per second: the two tokenisers cut the same text slightly differently.
+Ours is one training pass through the stage's own Trainer (step, batches, optimizer, precision). The two
+run in turns (ours, the peer, ours) so that load from other processes falls on both alike, and each is
+reported in training tokens (words and ``<eos>``) per second: the two tokenisers cut the same text slightly differently.
 """
 
 from __future__ import annotations
@@ -86,26 +86,22 @@ def run_peer(peer: Path, workdir: Path, section: dict[str, Any], epochs: int) ->
     return {"seconds_per_epoch": last, "tokens": tokens, "tokens_per_s": tokens / last, "vocab": len(vocab)}
 
 
-def run_ours(cfg: dict[str, Any], sentences: Path, vocab: Path) -> dict[str, float]:
+def run_ours(cfg: dict[str, Any], sentences: Path, vocab: Path, workdir: Path) -> dict[str, float]:
+    """One training pass of our stage, through its own Trainer (step, batches, optimizer, precision)."""
     from reviewgen.experiments.sentence_vae import experiment
     from reviewgen.models.sentence_vae import SentenceVAE
-    from reviewgen.training.runtime import seed_everything
-    from reviewgen.training.trainer import StepContext
+    from reviewgen.training.runtime import epoch_seed, seed_everything
+    from reviewgen.training.trainer import Trainer
 
     exp = experiment(cfg, sentences, vocab)
+    generator = torch.Generator().manual_seed(epoch_seed(exp.config.seed, 1))  # the trainer's first epoch
+    tokens = sum(int(batch[1].sum()) for batch in exp.train_batches(1, generator))
     seed_everything(exp.config.seed)
-    model = SentenceVAE(**exp.hparams).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=exp.config.lr)
-    tokens, started = 0, time.perf_counter()
-    for batch in exp.train_batches(1, torch.Generator().manual_seed(exp.config.seed)):
-        # The stage's precision: its Trainer runs the step under CPU bf16 autocast when train.cpu_bf16 says so.
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=exp.config.cpu_bf16):
-            out = exp.step(model, batch, StepContext(1, 0, True, exp.state))
-        optimizer.zero_grad(set_to_none=True)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), exp.config.clip_grad)
-        optimizer.step()
-        tokens += int(batch[1].sum())
+    config = exp.config.__class__(**{**vars(exp.config), "progress": False})
+    trainer = Trainer(SentenceVAE(**exp.hparams), config, workdir / "ours.pt", exp.step, exp.train_batches,
+                      exp.valid_batches, state=exp.state)
+    started = time.perf_counter()
+    trainer._run_epoch(1, training=True)
     seconds = time.perf_counter() - started
     return {"seconds_per_epoch": seconds, "tokens": tokens, "tokens_per_s": tokens / seconds,
             "vocab": exp.hparams["vocab_size"]}
@@ -126,9 +122,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
         counts = write_ptb(args.sentences, section["max_tokens"], workdir)
-        ours.append(run_ours(cfg, args.sentences, args.vocab))
+        ours.append(run_ours(cfg, args.sentences, args.vocab, workdir))
         peer = run_peer(args.peer, workdir, section, args.peer_epochs)
-        ours.append(run_ours(cfg, args.sentences, args.vocab))
+        ours.append(run_ours(cfg, args.sentences, args.vocab, workdir))
     mine = {key: statistics.median(run[key] for run in ours) for key in ours[0]}
     result = {"sentences": counts, "threads": torch.get_num_threads(), "ours": mine, "peer": peer,
               "ratio_tokens_per_s": mine["tokens_per_s"] / peer["tokens_per_s"],
