@@ -1,5 +1,7 @@
 """Trained models as registered MLflow pyfunc Models, loaded back by registry name, sampling text."""
 
+from pathlib import Path
+
 import mlflow
 import pandas as pd
 import pytest
@@ -105,3 +107,28 @@ def test_sampler_decodes_vae_and_tense_models_without_a_store(tmp_path):
     words = sampler.predict(None, pd.DataFrame([{"n": 3, "max_len": 4}]))
     assert len(words) == 3 and all(len(w.split(" / ")) == 4 for w in words)
     assert all(set(w.replace(" / ", "").replace("<unk>", "")) <= set("abc") for w in words), words
+
+
+def test_logging_a_model_maps_no_installed_distributions(mlflow_store, monkeypatch):
+    """The pinned requirements are the installed versions themselves, so MLflow's mismatch check, which
+    first maps every installed distribution to its modules, is skipped; the requirements are still written."""
+    import importlib_metadata
+    from mlflow.utils import requirements_utils
+
+    scans = []  # MLflow's check swallows errors, so count the calls rather than raise
+    real = importlib_metadata.packages_distributions
+    monkeypatch.setattr(importlib_metadata, "packages_distributions", lambda: scans.append(1) or real())
+    monkeypatch.setattr(requirements_utils, "_MODULES_TO_PACKAGES", None)  # as in a fresh stage process
+    uri, root = mlflow_store
+    path = tiny_wordlm(root)
+    with tracking.start_run("models-test", "train_wordlm", {}, {}, tracking_uri=uri) as run:
+        model_uri = run.log_model(path)
+    mlflow.set_tracking_uri(uri)
+    assert scans == []
+    pinned = Path(mlflow.pyfunc.get_model_dependencies(model_uri)).read_text().split()
+    assert {line.split("==")[0] for line in pinned} >= {"mlflow", "torch", "numpy", "pandas"}
+    from mlflow.utils import environment
+
+    # put back after the call, for any other model this process logs
+    check = environment.warn_dependency_requirement_mismatches
+    assert check is requirements_utils.warn_dependency_requirement_mismatches

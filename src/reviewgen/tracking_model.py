@@ -11,8 +11,10 @@ module. Every stage that does not log a model never imports this file or ``mlflo
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,28 @@ def registered_name(model_file: str | os.PathLike) -> str:
 def _requirements() -> list[str]:
     # Pinned here rather than inferred: inference loads the model in a subprocess, a cost on every stage.
     return [f"{name}=={importlib.metadata.version(name)}" for name in ("mlflow", "torch", "numpy", "pandas")]
+
+
+@contextlib.contextmanager
+def _no_requirement_check() -> Iterator[None]:
+    """Skip MLflow's check that the running environment satisfies the model's requirements.
+
+    The requirements are this environment's own installed versions (:func:`_requirements`), so the check
+    cannot find a mismatch; it still maps every installed distribution to its modules first
+    (``packages_distributions``), which was most of a model's logging time in the profiles. The check is
+    a module-level name MLflow's environment helpers call; where a release moves it, nothing is skipped.
+    """
+    import mlflow.utils.environment as environment
+
+    check = getattr(environment, "warn_dependency_requirement_mismatches", None)
+    if check is None:
+        yield
+        return
+    environment.warn_dependency_requirement_mismatches = lambda requirements: None
+    try:
+        yield
+    finally:
+        environment.warn_dependency_requirement_mismatches = check
 
 
 class ReviewgenSampler(mlflow.pyfunc.PythonModel):
@@ -107,8 +131,9 @@ def log_model(model_file: str | os.PathLike, name: str | None = None) -> str:
     artifacts = {"model": str(model_file)}
     if payload_extra.get("vocab") and Path(payload_extra["vocab"]).exists():
         artifacts["vocab"] = payload_extra["vocab"]
-    info = mlflow.pyfunc.log_model(
-        name="model", python_model=ReviewgenSampler(), artifacts=artifacts, signature=SIGNATURE,
-        pip_requirements=_requirements(), registered_model_name=name or registered_name(model_file),
-    )
+    with _no_requirement_check():
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=ReviewgenSampler(), artifacts=artifacts, signature=SIGNATURE,
+            pip_requirements=_requirements(), registered_model_name=name or registered_name(model_file),
+        )
     return info.model_uri
