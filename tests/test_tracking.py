@@ -236,6 +236,24 @@ def test_retry_waits_out_a_locked_database(monkeypatch):
         tracking.retry(lambda: (_ for _ in ()).throw(ValueError("bad param")))
 
 
+def test_retry_also_retries_the_errors_a_call_names_and_only_for_that_call(monkeypatch):
+    monkeypatch.setattr(tracking.time, "sleep", lambda seconds: None)
+    calls = []
+
+    def races_twice():
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("UNIQUE constraint failed: datasets.name")
+        return "linked"
+
+    with pytest.raises(RuntimeError, match="UNIQUE"):
+        tracking.retry(races_twice)
+    assert len(calls) == 1
+    assert tracking.retry(races_twice, also=lambda err: "UNIQUE" in str(err)) == "linked" and len(calls) == 3
+    with pytest.raises(ValueError):
+        tracking.retry(lambda: (_ for _ in ()).throw(ValueError("bad param")), also=lambda err: False)
+
+
 def log_twenty_steps(uri, name, folder):
     """One of four processes started together on a fresh store."""
     artifact = Path(folder) / f"{name}.txt"

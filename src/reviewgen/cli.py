@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -286,9 +285,9 @@ def one_thread_unless_asked() -> None:
     second thread costs more than its share of the work, and on a busy machine, where that thread waits
     to be scheduled, turns a sample of a tenth of a second into one of seconds.
     """
-    from reviewgen.training.runtime import THREAD_ENV_VARS, set_threads
+    from reviewgen.training.runtime import set_threads
 
-    set_threads(None if any(os.environ.get(name, "").strip() for name in THREAD_ENV_VARS) else 1)
+    set_threads(default=1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,6 @@ T = TypeVar("T")
 # Substrings of errors worth retrying: SQLite lock contention and flaky connections to a server.
 _TRANSIENT = ("locked", "busy", "deadlock", "timed out", "timeout", "connection", "temporarily unavailable")
 _RETRIES = 8
-_DATASET_RACES = 4  # concurrent registrations of one dataset a log_inputs call waits out
 _MAX_PARAMS_PER_BATCH = 100  # MLflow's log_batch limit
 # MLflow 3's UI opens an experiment of this kind on its runs table, not on the GenAI traces overview.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
@@ -172,15 +171,22 @@ def _transient(err: Exception) -> bool:
     return False
 
 
-def retry(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``call(*args, **kwargs)``, retried with exponential backoff and jitter on transient errors."""
+def _unique_key_race(err: Exception) -> bool:
+    """A row another process inserted between this call's look-up and its insert (see ``log_datasets``)."""
+    return "unique constraint" in str(err).lower()
+
+
+def retry(call: Callable[..., T], *args: Any, also: Callable[[Exception], bool] | None = None,
+          **kwargs: Any) -> T:
+    """``call(*args, **kwargs)``, retried with exponential backoff and jitter on transient errors, and on
+    the errors ``also`` accepts: ones worth another try for this call only."""
     attempt = 0
     while True:
         try:
             return call(*args, **kwargs)
         except Exception as err:
             attempt += 1
-            if attempt >= _RETRIES or not _transient(err):
+            if attempt >= _RETRIES or not (_transient(err) or (also is not None and also(err))):
                 raise
             delay = min(5.0, 0.1 * 2**attempt) * (0.5 + _jitter.random())
             reason = " ".join(str(err).split())[:200]
@@ -276,16 +282,10 @@ class TrackedRun:
         ]
         # Two stages of one experiment can register the same file at the same moment: the store looks the
         # dataset up, then inserts it, so the later insert fails on the unique key and rolls back. The
-        # dataset exists by then, and calling again only links it to this run.
-        for attempt in range(1, _DATASET_RACES + 1):
-            try:
-                if inputs:
-                    retry(self.client.log_inputs, self.run_id, datasets=inputs)
-                return
-            except Exception as err:
-                if attempt == _DATASET_RACES or "unique constraint" not in str(err).lower():
-                    raise
-                log.info("dataset registered by another run at the same moment; linking it (attempt %d)", attempt)
+        # dataset exists by then, and calling again only links it to this run. That error is retried for
+        # this call only: for any other call a unique key is a real conflict.
+        if inputs:
+            retry(self.client.log_inputs, self.run_id, datasets=inputs, also=_unique_key_race)
 
     def log_model(self, path: str | os.PathLike) -> str:
         """Log a model file as a registered MLflow pyfunc Model of this run; returns its URI."""

@@ -74,6 +74,17 @@ def test_set_threads_without_hint_leaves_torch_alone(monkeypatch):
     assert set_threads() == 1
 
 
+def test_set_threads_default_only_where_the_environment_is_silent(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("SLURM_CPUS_PER_TASK", raising=False)
+    torch.set_num_threads(2)
+    assert set_threads(default=1) == 1
+    assert torch.get_num_threads() == 1
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "2")
+    assert set_threads(default=1) == 2
+    assert set_threads(1, default=2) == 1
+
+
 @pytest.mark.parametrize("value", ["zero", "0"])
 def test_set_threads_rejects_bad_environment(monkeypatch, value):
     monkeypatch.setenv("OMP_NUM_THREADS", value)

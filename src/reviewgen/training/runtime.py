@@ -63,8 +63,9 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         torch.utils.deterministic.fill_uninitialized_memory = False
 
 
-def set_threads(n: int | None = None) -> int:
-    """Use ``n`` intra-op threads, else the count the scheduler exported; returns the count in use."""
+def set_threads(n: int | None = None, default: int | None = None) -> int:
+    """Use ``n`` intra-op threads, else the count the scheduler exported, else ``default`` (torch's own
+    count when that is None too); returns the count in use."""
     source = "argument"
     if n is None:
         for name in THREAD_ENV_VARS:
@@ -76,6 +77,8 @@ def set_threads(n: int | None = None) -> int:
                     raise ConfigError(f"environment: {name} must be an integer, got {value!r}") from err
                 source = name
                 break
+    if n is None and default is not None:
+        n, source = default, "default"
     if n is None:
         return torch.get_num_threads()
     if n < 1:
