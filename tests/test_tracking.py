@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,16 @@ def test_four_processes_log_into_one_fresh_store(tmp_path):
         artifact = Path(run.info.artifact_uri.removeprefix("file://")) / f"{name}.txt"
         assert artifact.read_text() == name
     assert os.path.exists(tmp_path / "fresh" / "mlflow.db")
+
+
+def test_a_stage_process_sends_no_mlflow_telemetry():
+    """A fresh process (no pytest or CI variables, which MLflow reads as 'testing') that imports the
+    tracking module gets MLflow's telemetry switched off, unless the user set it."""
+    probe = ("import reviewgen.tracking, mlflow; from mlflow.telemetry.utils import is_telemetry_disabled; "
+             "print(is_telemetry_disabled())")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "CI", "MLFLOW_DISABLE_TELEMETRY")}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-1] == "True"
+    env["MLFLOW_DISABLE_TELEMETRY"] = "false"
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-1] == "False"

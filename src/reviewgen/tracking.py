@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 
 log = get_logger("tracking")
 
+# MLflow 3 sends usage telemetry from a background thread (a config download at import, posts at exit):
+# a stage must not reach the network at run time, and the exit handlers a stage runs would wait for it.
+# A user who wants it sets MLFLOW_DISABLE_TELEMETRY=false.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
 T = TypeVar("T")
 
 # Substrings of errors worth retrying: SQLite lock contention and flaky connections to a server.
