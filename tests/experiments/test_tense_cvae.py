@@ -12,7 +12,7 @@ import reviewgen.experiments.tense_cvae as stage
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import REFERENCE, Pair, TenseData, write_tense_data
 from reviewgen.experiments.runner import train
-from reviewgen.training.trainer import Trainer
+from reviewgen.training.trainer import StepContext, Trainer
 from tests.experiments.test_charlm import outputs, without_timing
 from tests.reports.tiny_models import TENSE_ROWS
 
@@ -117,4 +117,48 @@ def test_a_run_crashed_mid_training_resumes_to_the_same_metrics(tracking_store, 
         train(dataclasses.replace(exp, epoch_end=crash_in_epoch_2), out)
     assert out.checkpoint.exists() and not out.metrics.exists()
     resumed = train(stage.experiment("default", config(epochs=3), tense_dir), out)
+    assert without_timing(resumed) == without_timing(clean)
+
+
+def hard_config(epochs: int = 3) -> dict:
+    cfg = config(epochs)
+    cfg["tense"]["hard_examples"] = {"share": 0.5}
+    return cfg
+
+
+def test_hard_replay_batches_name_their_verbs_and_the_step_records_their_conversion_loss(tmp_path):
+    tense_dir = tmp_path / "tense"
+    write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
+    exp = stage.experiment("default", hard_config(), tense_dir)
+    hard = exp.state["hard_examples"]
+    batch = next(iter(exp.train_batches(1, torch.Generator().manual_seed(0))))
+    src, src_len, src_tense, _, _, _, verbs = batch
+    for i in range(src.size(0)):  # each index names the verb its source is a form of (chars + <eos>)
+        assert int(src_len[i]) == len(TENSE_ROWS[int(verbs[i])][int(src_tense[i])]) + 1
+    torch.manual_seed(0)
+    model = stage.TenseCVAE(**exp.hparams)
+    ctx = StepContext(1, 0, True, exp.state)
+    exp.step(model, batch, ctx)
+    recorded = ~torch.isnan(hard.loss)
+    assert recorded[verbs].any() and not recorded[[i for i in range(len(TENSE_ROWS)) if i not in verbs]].any()
+    assert (hard.loss[recorded] > 0).all()
+
+
+def test_a_hard_replay_run_crashed_mid_training_resumes_to_the_same_metrics(tracking_store, tmp_path):
+    """The recorded losses are trainer state: the resumed run draws the epochs the clean one drew."""
+    tense_dir = tmp_path / "tense"
+    write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
+    clean = train(stage.experiment("default", hard_config(), tense_dir), outputs(tmp_path / "clean", "tense"))
+    out = outputs(tmp_path / "crashed", "tense")
+    exp = stage.experiment("default", hard_config(), tense_dir)
+    exp_end = exp.epoch_end
+
+    def crash_in_epoch_3(epoch, model):
+        if epoch == 3:
+            raise KeyboardInterrupt("killed")
+        return exp_end(epoch, model)
+
+    with pytest.raises(KeyboardInterrupt):
+        train(dataclasses.replace(exp, epoch_end=crash_in_epoch_3), out)
+    resumed = train(stage.experiment("default", hard_config(), tense_dir), out)
     assert without_timing(resumed) == without_timing(clean)

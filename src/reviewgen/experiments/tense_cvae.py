@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from reviewgen.config import deep_merge, get
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import TENSES, load_pairs, load_tense_data
+from reviewgen.data.tokens import PAD_ID
 from reviewgen.evaluation.tense_eval import convert_pairs, four_tense_samples, scores
 from reviewgen.evaluation.tense_metrics import gaussian_score
 from reviewgen.experiments.common import kl_annealing, setup_runtime, train_settings
@@ -29,6 +31,7 @@ from reviewgen.experiments.lm_data import bucketed
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.models.tense_cvae import PriorCover, TenseCVAE
 from reviewgen.training.batching import bucket_batches
+from reviewgen.training.hard_examples import HardExamples
 from reviewgen.training.schedules import TeacherForcing
 from reviewgen.training.trainer import StepOutput, TrainConfig, to_device
 
@@ -48,26 +51,41 @@ class Examples:
         return src, src_len, self.source_tenses[indices], tgt, self.target_tenses[indices], attend
 
 
-def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, batch_size: int, hide: float):
+def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, batch_size: int, hide: float,
+                      hard: HardExamples | None = None):
     """Each epoch every verb once, from a random source tense, decoded by one z into all four tenses
     (the Gaussian score decodes one z in the four tenses, so z is trained to be tense-invariant). Each
-    decoded row has its attention path hidden with probability ``hide``, so z alone must spell it."""
+    decoded row has its attention path hidden with probability ``hide``, so z alone must spell it.
+
+    With ``hard`` the epoch's verbs are its draw instead (a share replayed in proportion to each verb's
+    latest conversion loss); each batch then ends with the verbs' indices, for the step to record."""
     n_tenses = len(TENSES)
 
-    def make(indices: list[int], source_tenses: list[int], generator: torch.Generator) -> tuple:
-        src, src_len = codec.batch([rows[i][source_tenses[i]] for i in indices])
-        tgt, _ = codec.batch([rows[i][t] for i in indices for t in range(n_tenses)])
+    def make(indices: list[int], verbs: list[int], source_tenses: list[int], generator: torch.Generator) -> tuple:
+        src, src_len = codec.batch([rows[verbs[i]][source_tenses[i]] for i in indices])
+        tgt, _ = codec.batch([rows[verbs[i]][t] for i in indices for t in range(n_tenses)])
         tgt_tense = torch.arange(n_tenses).repeat(len(indices))
         attend = torch.rand(len(tgt_tense), generator=generator) >= hide
-        return src, src_len, torch.tensor([source_tenses[i] for i in indices]), tgt, tgt_tense, attend
+        batch = src, src_len, torch.tensor([source_tenses[i] for i in indices]), tgt, tgt_tense, attend
+        return batch if hard is None else (*batch, torch.tensor([verbs[i] for i in indices]))
 
     def train(epoch: int, generator: torch.Generator):
         source_tenses = torch.randint(n_tenses, (len(rows),), generator=generator).tolist()
-        lengths = [len(row[s]) + 1 for row, s in zip(rows, source_tenses, strict=True)]
+        verbs = list(range(len(rows))) if hard is None else hard.draw(generator).tolist()
+        lengths = [len(rows[v][s]) + 1 for v, s in zip(verbs, source_tenses, strict=True)]
         for indices in bucket_batches(lengths, batch_size, generator):
-            yield make(indices, source_tenses, generator)
+            yield make(indices, verbs, source_tenses, generator)
 
     return train, len(rows)
+
+
+def conversion_loss(logits: torch.Tensor, target: torch.Tensor, attend: torch.Tensor, k: int) -> torch.Tensor:
+    """Each source's mean summed cross-entropy over its ``k`` decoded rows that could attend (the
+    conversion path); NaN for a source none of whose rows could."""
+    nll = nn.functional.cross_entropy(logits.detach().reshape(-1, logits.size(-1)), target.reshape(-1),
+                                      ignore_index=PAD_ID, reduction="none").view(target.shape).sum(dim=1)
+    mask = attend.to(nll.dtype).view(-1, k)
+    return (nll.view(-1, k) * mask).sum(dim=1) / mask.sum(dim=1)
 
 
 def pair_batches(pairs, codec: CharCodec, batch_size: int):
@@ -78,7 +96,7 @@ def pair_batches(pairs, codec: CharCodec, batch_size: int):
 
 def make_step(free_bits: float, cover: PriorCover | None = None, cover_weight: float = 0.0, cover_samples: int = 0):
     def step(model: TenseCVAE, batch: tuple, ctx: Any) -> StepOutput:
-        src, src_len, src_tense, tgt, tgt_tense, attend = batch
+        src, src_len, src_tense, tgt, tgt_tense, attend, *verbs = batch
         kl, tf = ctx.state["kl"], ctx.state["teacher_forcing"]
         teacher = tf.value if ctx.training else 1.0
         logits, mu, logvar = model(src, src_len, src_tense, tgt, tgt_tense, teacher_forcing=teacher, attend=attend)
@@ -86,6 +104,8 @@ def make_step(free_bits: float, cover: PriorCover | None = None, cover_weight: f
         metrics = {"nll": sums["nll"], "kl": sums["kl"]}
         if ctx.training:
             kl.step()
+            if verbs and "hard_examples" in ctx.state:
+                ctx.state["hard_examples"].record(verbs[0], conversion_loss(logits, tgt, attend, len(TENSES)))
             if cover is not None and cover_weight > 0:
                 prior_nll = cover.loss(model, cover_samples, ctx.epoch, teacher)
                 loss = loss + cover_weight * prior_nll / weight
@@ -133,7 +153,10 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment
     codec = CharCodec.from_words(words)
     batch_size = get(section, "batch_size", int, where, minimum=1)
     hide = get(section, "hide_attention", float, where, minimum=0.0)
-    train_batches, n_examples = training_examples(rows, codec, batch_size, hide)
+    hard_share = get(section.get("hard_examples") or {}, "share", float, f"{where}.hard_examples", default=0.0,
+                     minimum=0.0, maximum=1.0)
+    hard = HardExamples(len(rows), hard_share) if hard_share > 0 else None
+    train_batches, n_examples = training_examples(rows, codec, batch_size, hide, hard)
     config = TrainConfig.from_params(train_settings(section["train"], runtime), where=f"{where}.train")
     kl = kl_annealing(section["kl"], math.ceil(n_examples / batch_size), config.epochs, f"{where}.kl")
     teacher = TeacherForcing(**section["teacher_forcing"])
@@ -149,6 +172,8 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment
     cover_weight = get(cover_cfg, "weight", float, f"{where}.prior_cover", default=0.0, minimum=0.0)
     cover_samples = get(cover_cfg, "samples", int, f"{where}.prior_cover", default=batch_size, minimum=1)
     cover = PriorCover(*codec.batch([w for row in rows for w in row]), len(TENSES)) if cover_weight else None
+
+    state = {"kl": kl, "teacher_forcing": teacher} | ({"hard_examples": hard} if hard else {})
 
     def evaluate(fitted: Fitted) -> Outcome:
         model, device, best = fitted.model, fitted.device, fitted.best_row
@@ -175,6 +200,6 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment
         inputs=sorted(tense_dir.glob("*.txt")), evaluate=evaluate, device=runtime.device, config=config,
         step=make_step(get(section, "free_bits", float, where), cover, cover_weight, cover_samples),
         train_batches=train_batches,
-        valid_batches=pair_batches(data.valid, codec, batch_size), state={"kl": kl, "teacher_forcing": teacher},
+        valid_batches=pair_batches(data.valid, codec, batch_size), state=state,
         epoch_end=epoch_end,
     )
