@@ -120,9 +120,10 @@ def test_a_run_crashed_mid_training_resumes_to_the_same_metrics(tracking_store, 
     assert without_timing(resumed) == without_timing(clean)
 
 
-def hard_config(epochs: int = 3) -> dict:
+def hard_config(epochs: int = 3, cpu_bf16: bool = False) -> dict:
     cfg = config(epochs)
     cfg["tense"]["hard_examples"] = {"share": 0.5}
+    cfg["tense"]["train"]["cpu_bf16"] = cpu_bf16
     return cfg
 
 
@@ -144,13 +145,16 @@ def test_hard_replay_batches_name_their_verbs_and_the_step_records_their_convers
     assert (hard.loss[recorded] > 0).all()
 
 
-def test_a_hard_replay_run_crashed_mid_training_resumes_to_the_same_metrics(tracking_store, tmp_path):
-    """The recorded losses are trainer state: the resumed run draws the epochs the clean one drew."""
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_a_hard_replay_run_crashed_mid_training_resumes_to_the_same_metrics(tracking_store, tmp_path, cpu_bf16):
+    """The recorded losses are trainer state: the resumed run draws the epochs the clean one drew; so
+    under the CPU bf16 autocast the default params train with."""
     tense_dir = tmp_path / "tense"
     write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
-    clean = train(stage.experiment("default", hard_config(), tense_dir), outputs(tmp_path / "clean", "tense"))
+    cfg = hard_config(cpu_bf16=cpu_bf16)
+    clean = train(stage.experiment("default", cfg, tense_dir), outputs(tmp_path / "clean", "tense"))
     out = outputs(tmp_path / "crashed", "tense")
-    exp = stage.experiment("default", hard_config(), tense_dir)
+    exp = stage.experiment("default", cfg, tense_dir)
     exp_end = exp.epoch_end
 
     def crash_in_epoch_3(epoch, model):
@@ -160,5 +164,5 @@ def test_a_hard_replay_run_crashed_mid_training_resumes_to_the_same_metrics(trac
 
     with pytest.raises(KeyboardInterrupt):
         train(dataclasses.replace(exp, epoch_end=crash_in_epoch_3), out)
-    resumed = train(stage.experiment("default", hard_config(), tense_dir), out)
+    resumed = train(stage.experiment("default", cfg, tense_dir), out)
     assert without_timing(resumed) == without_timing(clean)

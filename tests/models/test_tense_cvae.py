@@ -191,6 +191,24 @@ def test_prior_cover_decodes_each_draw_as_the_verb_of_the_densest_posterior():
     assert cover.nearest(points).tolist() == [0, 1]
 
 
+def test_prior_cover_keeps_float32_posteriors_under_bf16_autocast_and_picks_the_exact_densest_verb():
+    model = _tiny()
+    chars, lengths, _ = _batch([(w, t) for w in WORDS for t in range(4)])
+    cover = PriorCover(chars, lengths, n_tenses=4)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        cover.refresh(model, epoch=1)
+    assert cover.mu.dtype == cover.logvar.dtype == torch.float32
+    # Against the log-density computed term by term in float64, over many close posteriors.
+    generator = torch.Generator().manual_seed(0)
+    cover.mu = torch.randn(500, 4, generator=generator)
+    cover.logvar = torch.randn(500, 4, generator=generator) * 0.5
+    z = torch.randn(200, 4, generator=generator)
+    exact = ((z.double().unsqueeze(1) - cover.mu.double()).pow(2) / cover.logvar.double().exp()
+             + cover.logvar.double()).sum(dim=2).argmin(dim=1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert cover.nearest(z).tolist() == exact.tolist()
+
+
 def test_prior_cover_loss_trains_the_noise_path_of_the_decoder_only():
     torch.manual_seed(0)
     model = _tiny()

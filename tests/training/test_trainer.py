@@ -350,3 +350,33 @@ def test_epoch_start_reinitialises_parameters_and_their_optimizer_state_goes(tmp
     # After one epoch of steps from a fresh state Adam's step count restarts; the untouched layer's goes on.
     assert int(trainer.optimizer.state[out]["step"]) == 4
     assert int(trainer.optimizer.state[first]["step"]) == 8
+
+
+def test_ema_weights_are_the_validated_and_kept_ones(tmp_path):
+    """With a decay of 1 the average never leaves the weights of the first step (its first update copies
+    them): validation and the kept state are those while the trained weights move on; with a decay of 0
+    it is the latest weights, as without it."""
+    frozen = build(tmp_path / "frozen", epochs=3, ema_decay=1.0)
+    result = frozen.fit()
+    assert len({row["valid_nll"] for row in result.history}) == 1  # the loss itself carries a schedule
+    assert same_weights(result.best_state, frozen.ema.module.state_dict())
+    assert not same_weights(frozen.model.state_dict(), result.best_state)
+    latest = build(tmp_path / "latest", epochs=3, ema_decay=0.0).fit()
+    plain = build(tmp_path / "plain", epochs=3).fit()
+    assert [row["valid_loss"] for row in latest.history] == pytest.approx([row["valid_loss"] for row in plain.history])
+
+
+def test_ema_survives_a_crash_and_leaves_other_fingerprints_alone(tmp_path):
+    whole = build(tmp_path / "whole", ema_decay=0.9)
+    expected = whole.fit()
+    crashed = build(tmp_path / "resumed", ema_decay=0.9, hook=interrupt_in_epoch_3)
+    with pytest.raises(Interrupt):
+        crashed.fit()
+    resumed = build(tmp_path / "resumed", ema_decay=0.9)
+    result = resumed.fit()
+    assert result.resumed_from_epoch == 2
+    assert numbers(result.history) == numbers(expected.history)
+    assert same_weights(result.best_state, expected.best_state)
+    assert build(tmp_path / "a").fingerprint == build(tmp_path / "b", ema_decay=None).fingerprint
+    assert build(tmp_path / "c").fingerprint != build(tmp_path / "d", ema_decay=0.9).fingerprint
+    assert TrainConfig.from_params({"epochs": 1, "lr": 0.1, "optimizer": "sgd", "ema_decay": 0.99}).ema_decay == 0.99

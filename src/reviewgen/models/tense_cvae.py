@@ -251,15 +251,24 @@ class PriorCover:
         rows = torch.arange(epoch % self.n_tenses, len(self.chars), self.n_tenses)
         chars = self.chars[rows]
         chars = chars[:, :int(self.lengths[rows].max())]
-        self.mu, self.logvar = model.posterior(chars.to(device), self.lengths[rows].to(device),
-                                               self.tenses[rows].to(device))
+        mu, logvar = model.posterior(chars.to(device), self.lengths[rows].to(device), self.tenses[rows].to(device))
+        # Kept in float32 whatever the autocast: under bf16 the means would keep three significant digits.
+        self.mu, self.logvar = mu.float(), logvar.float()
         model.train(was_training)
         self.epoch = epoch
 
+    @torch.no_grad()
     def nearest(self, z: torch.Tensor) -> torch.Tensor:
-        """For each row of ``z``, the verb whose posterior density is highest there."""
-        distance = ((z.unsqueeze(1) - self.mu.unsqueeze(0)).pow(2) / self.logvar.exp().unsqueeze(0)
-                    + self.logvar.unsqueeze(0)).sum(dim=2)
+        """For each row of ``z``, the verb whose posterior density is highest there.
+
+        The Mahalanobis term expanded into two matrix products, ``sum (z - mu)^2 / var = z^2 . 1/var
+        - 2 z . mu/var + sum mu^2/var``, rather than a ``[draws, verbs, latent]`` difference tensor; in
+        float32 even under bf16 autocast, where an argmin over thousands of verbs would be rounding noise."""
+        with torch.autocast(z.device.type, enabled=False):
+            z, mu, logvar = z.float(), self.mu.float(), self.logvar.float()
+            precision = torch.exp(-logvar)
+            constant = (mu.pow(2) * precision + logvar).sum(dim=1)
+            distance = z.pow(2) @ precision.T - 2 * z @ (mu * precision).T + constant
         return distance.argmin(dim=1)
 
     def loss(self, model: TenseCVAE, n: int, epoch: int, teacher_forcing: float = 1.0,

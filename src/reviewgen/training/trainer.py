@@ -64,6 +64,10 @@ class TrainConfig:
     # bfloat16 autocast on the CPU as well: about twice the matrix throughput where the CPU has bf16 dot
     # products (avx512_bf16, AMX), emulated and slower where it has not. A model's choice, not the machine's.
     cpu_bf16: bool = False
+    # Validate and keep an exponential moving average of the weights (Polyak averaging), updated after
+    # every optimizer step, rather than the raw weights: the raw weights' epoch-to-epoch noise makes the
+    # best-epoch choice pick noise. None: off.
+    ema_decay: float | None = None
     seed: int = 0
     progress: bool = True
 
@@ -96,6 +100,7 @@ class TrainConfig:
             device=get(section, "device", str, where, default="auto"),
             bf16=get(section, "bf16", bool, where, default=False),
             cpu_bf16=get(section, "cpu_bf16", bool, where, default=False),
+            ema_decay=get(section, "ema_decay", float, where, default=None, minimum=0.0, maximum=1.0),
             seed=get(section, "seed", int, where, default=0, minimum=0),
             progress=get(section, "progress", bool, where, default=True),
         )
@@ -165,7 +170,11 @@ class Trainer:
         self.bf16 = (config.bf16 and self.device.type == "cuda") or (config.cpu_bf16 and self.device.type == "cpu")
         if config.bf16 and not self.bf16:
             self.log.warning("bf16 autocast needs CUDA; training on %s in float32", self.device)
-        settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in NOT_FINGERPRINTED}
+        # Off, the average is left out of the fingerprint, so checkpoints written before it existed still resume.
+        settings = {k: v for k, v in dataclasses.asdict(config).items()
+                    if k not in NOT_FINGERPRINTED and not (k == "ema_decay" and v is None)}
+        self.ema = None if config.ema_decay is None else torch.optim.swa_utils.AveragedModel(
+            self.model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
         self.fingerprint = checkpoint.config_fingerprint({"train": settings, "model": hparams or {}})
         self._pending: Any = _UNREAD  # the checkpoint read by resume_run_id(), kept for fit()
         # Progress that the checkpoint carries across restarts.
@@ -221,6 +230,7 @@ class Trainer:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "ema": None if self.ema is None else self.ema.state_dict(),
             "state": {name: obj.state_dict() for name, obj in self.state.items()},
             "rng": checkpoint.capture_rng(),
             "best": {"epoch": self.best_epoch, "monitor": self.best_monitor, "model": self.best_state},
@@ -237,6 +247,8 @@ class Trainer:
             self.scheduler.load_state_dict(payload["scheduler"])
         for name, obj in self.state.items():
             obj.load_state_dict(payload["state"][name])
+        if self.ema is not None:
+            self.ema.load_state_dict(payload["ema"])
         checkpoint.restore_rng(payload["rng"])
         self.epoch, self.global_step = payload["epoch"], payload["global_step"]
         self.history = list(payload["history"])
@@ -285,7 +297,7 @@ class Trainer:
             extra: dict[str, float] = {}
             if self.epoch_end is not None:
                 with torch.no_grad():
-                    extra = {k: float(v) for k, v in self.epoch_end(epoch, self.model).items()}
+                    extra = {k: float(v) for k, v in self.epoch_end(epoch, self.evaluated).items()}
             row = {
                 "epoch": epoch,
                 "train_loss": train.pop("loss"),
@@ -314,7 +326,7 @@ class Trainer:
         improved = watched < self.best_monitor if cfg.monitor_mode == "min" else watched > self.best_monitor
         if improved:
             self.best_epoch, self.best_monitor, self.bad_epochs = epoch, watched, 0
-            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in self.evaluated.state_dict().items()}
         else:
             self.bad_epochs += 1
         patience = cfg.early_stopping_patience
@@ -334,9 +346,15 @@ class Trainer:
             self.tracker.log_metrics({k: v for k, v in row.items() if k != "epoch"}, step=epoch)
         checkpoint.save(self.checkpoint_path, self._payload())
 
+    @property
+    def evaluated(self) -> torch.nn.Module:
+        """The weights that are validated and kept: the moving average when there is one."""
+        return self.model if self.ema is None else self.ema.module
+
     def _run_epoch(self, epoch: int, training: bool) -> dict[str, float]:
         """One pass over the train or validation batches; the weighted mean loss and metrics."""
-        self.model.train(training)
+        model = self.model if training else self.evaluated
+        model.train(training)
         if training:
             generator = torch.Generator().manual_seed(epoch_seed(self.config.seed, epoch))
             batches = self.train_batches(epoch, generator)
@@ -350,7 +368,7 @@ class Trainer:
             for batch in bar:
                 ctx = StepContext(epoch, self.global_step, training, self.state)
                 with self._autocast():
-                    out = self.step_fn(self.model, to_device(batch, self.device), ctx)
+                    out = self.step_fn(model, to_device(batch, self.device), ctx)
                 loss = float(out.loss.detach())
                 if training:
                     if not math.isfinite(loss):
@@ -360,6 +378,8 @@ class Trainer:
                     if self.config.clip_grad is not None:
                         torch.nn.utils.clip_grad_norm_(self.params, self.config.clip_grad)
                     self.optimizer.step()
+                    if self.ema is not None:
+                        self.ema.update_parameters(self.model)
                     self.global_step += 1
                 weight = float(out.weight)
                 total_loss += loss * weight
