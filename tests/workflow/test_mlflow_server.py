@@ -166,7 +166,14 @@ def test_mlflow_ui_opens_on_the_runs_table_with_dataset_source_and_model(server,
         # `workflowType` query parameter, remembered in the browser), not with the experiment-kind tag alone.
         browser.open(f"{url}/#/experiments/{experiment.experiment_id}?workflowType=machine_learning")
         names = [f"charlm-{arch}" for arch in ARCHS]
-        text = browser.wait_for(RUNS_TABLE_TEXT % json.dumps(names), "the runs table to list both runs")
+        browser.wait_for(RUNS_TABLE_TEXT % json.dumps(names), "the runs table to list both runs")
+        # The Dataset, Source and Models cells fill in from later requests than the rows themselves (the
+        # models from a registry search), so wait for every cell the assertions read, not only the rows.
+        cells = ["sentences.parquet", "train_charlm.py", *(f"reviewgen-{name}" for name in names)]
+        try:
+            text = browser.wait_for(RUNS_TABLE_TEXT % json.dumps(cells), "the runs table's cells")
+        except TimeoutError:
+            text = browser.evaluate("document.body.innerText")  # the assertions below say which is missing
         browser.screenshot(tmp_path / "mlflow-runs.png")
         location = browser.evaluate("window.location.href")
     finally:
