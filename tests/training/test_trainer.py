@@ -5,6 +5,7 @@ the RNG state or the schedule would end with different numbers than an uninterru
 """
 
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -313,7 +314,9 @@ def test_unloadable_checkpoint_does_not_hand_over_its_run_id(tmp_path, caplog):
 
 
 @pytest.mark.parametrize("cpu_bf16", [False, True])
-def test_cpu_bf16_autocasts_the_steps_on_cpu(tmp_path, cpu_bf16):
+def test_cpu_bf16_autocasts_the_steps_on_cpu(tmp_path, cpu_bf16, monkeypatch):
+    # As on a CPU with native bf16 (the linear model autocasts anywhere; oneDNN's LSTM would not).
+    monkeypatch.setattr("reviewgen.training.trainer.cpu_has_native_bf16", lambda: True)
     dtypes = set()
     trainer = build(tmp_path, epochs=1, device="cpu", cpu_bf16=cpu_bf16)
     inner = trainer.step_fn
@@ -327,6 +330,31 @@ def test_cpu_bf16_autocasts_the_steps_on_cpu(tmp_path, cpu_bf16):
     assert dtypes == {torch.bfloat16 if cpu_bf16 else torch.float32}
     assert all(p.dtype == torch.float32 for p in trainer.model.parameters())  # weights stay float32
     assert TrainConfig.from_params({"epochs": 1, "lr": 0.1, "optimizer": "sgd", "cpu_bf16": True}).cpu_bf16
+
+
+def test_cpu_bf16_falls_back_to_float32_on_a_cpu_without_native_bf16(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr("reviewgen.training.trainer.cpu_has_native_bf16", lambda: False)
+    trainer = build(tmp_path, epochs=1, device="cpu", cpu_bf16=True)
+    assert not trainer.bf16
+    assert any("no native bf16" in m and "float32" in m for m in warnings_in(caplog))
+
+
+def test_an_lstm_trains_under_cpu_bf16_on_whatever_cpu_runs_the_suite(tmp_path):
+    """oneDNN's LSTM refuses bf16 on a CPU without it: the setting must fall back, not crash."""
+    torch.manual_seed(0)
+    lstm = nn.LSTM(6, 8, batch_first=True)
+    x = torch.randn(4, 5, 6)
+
+    def step_fn(model, batch, ctx):
+        out, _ = model(batch)
+        loss = out.float().pow(2).mean()
+        return StepOutput(loss, len(batch), {"nll": loss.item()})
+
+    config = TrainConfig.from_params({"epochs": 1, "lr": 0.01, "optimizer": "adam", "seed": 3, "progress": False,
+                                      "device": "cpu", "cpu_bf16": True})
+    trainer = Trainer(lstm, config, tmp_path / "ckpt.pt", step_fn, lambda epoch, generator: [x], lambda: [x])
+    result = trainer.fit()
+    assert math.isfinite(result.history[-1]["train_loss"])
 
 
 def test_epoch_start_reinitialises_parameters_and_their_optimizer_state_goes(tmp_path):

@@ -42,6 +42,19 @@ def pick_device(requested: str = "auto") -> torch.device:
     raise ConfigError(f"params: device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {requested!r}")
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether oneDNN runs bf16 natively on this CPU (avx512_bf16 or AMX).
+
+    Elsewhere bf16 autocast is emulated, slower than float32, and oneDNN's LSTM refuses it outright
+    ("could not create a primitive descriptor"), so ``train.cpu_bf16`` falls back to float32 there.
+    """
+    check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    try:
+        return bool(check()) if check is not None else False
+    except RuntimeError:  # a build without oneDNN
+        return False
+
+
 def seed_everything(seed: int, deterministic: bool = True) -> None:
     """Seed every RNG a model may draw from and ask torch for deterministic kernels.
 

@@ -35,7 +35,7 @@ from tqdm import tqdm
 from reviewgen.config import ConfigError, get
 from reviewgen.io import get_logger
 from reviewgen.training import checkpoint
-from reviewgen.training.runtime import epoch_seed, pick_device, seed_everything, to_device
+from reviewgen.training.runtime import cpu_has_native_bf16, epoch_seed, pick_device, seed_everything, to_device
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 SCHEDULERS = ("none", "step", "cosine", "plateau")
@@ -167,9 +167,13 @@ class Trainer:
         optimizer = OPTIMIZERS[config.optimizer]
         self.optimizer = optimizer(self.params, lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = self._build_scheduler()
-        self.bf16 = (config.bf16 and self.device.type == "cuda") or (config.cpu_bf16 and self.device.type == "cpu")
-        if config.bf16 and not self.bf16:
+        on_cpu = self.device.type == "cpu"
+        self.bf16 = ((config.bf16 and self.device.type == "cuda")
+                     or (config.cpu_bf16 and on_cpu and cpu_has_native_bf16()))
+        if config.bf16 and not config.cpu_bf16 and not self.bf16:
             self.log.warning("bf16 autocast needs CUDA; training on %s in float32", self.device)
+        if config.cpu_bf16 and on_cpu and not self.bf16:
+            self.log.warning("train.cpu_bf16: this CPU has no native bf16 (avx512_bf16 or AMX); training in float32")
         # Off, the average is left out of the fingerprint, so checkpoints written before it existed still resume.
         settings = {k: v for k, v in dataclasses.asdict(config).items()
                     if k not in NOT_FINGERPRINTED and not (k == "ema_decay" and v is None)}
