@@ -139,3 +139,21 @@ def test_feature_bias_survives_bf16_autocast():
     assert low.dtype == torch.float32
     expected = model.feature_out.weight[:, 0].detach().expand(2, 5, V)
     assert torch.allclose(high - low, expected, atol=1e-6)
+
+
+def test_unconditioned_logits_plus_the_feature_bias_are_the_forward_logits():
+    model = ConditionedWordLM(V, n_features=2, emb_dim=8, hidden=8, condition_output=True,
+                              condition_input=False).eval()
+    with torch.no_grad():
+        model.feature_out.weight.normal_()
+    tokens, features = torch.randint(0, V, (3, 5)), torch.randn(3, 2)
+    with torch.no_grad():
+        logits, _ = model(tokens, features)
+        shared = model.unconditioned_logits(tokens)
+    assert torch.allclose(shared + model.feature_bias(features)[:, None, :], logits, atol=1e-6)
+
+
+def test_unconditioned_logits_are_refused_when_the_features_enter_the_lstm():
+    model = ConditionedWordLM(V, n_features=1, emb_dim=8, hidden=8, condition_output=True, condition_input=True)
+    with pytest.raises(ValueError, match="condition_input"):
+        model.unconditioned_logits(torch.randint(0, V, (2, 3)))

@@ -23,9 +23,8 @@ from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.conditioning import marginal_draws, marginal_nll, oracle_gain_nats
-from reviewgen.evaluation.metrics import perplexity
 from reviewgen.experiments.common import setup_runtime, train_settings
-from reviewgen.experiments.lm_data import SPLITS, held_out_nll, sequence_batches, token_loss
+from reviewgen.experiments.lm_data import SPLITS, sequence_batches, token_loss
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.io import read_json
 from reviewgen.models.wordlm import ConditionedWordLM
@@ -77,39 +76,77 @@ def shuffled_across_reviews(split: Split, seed: int) -> np.ndarray:
     return np.stack([donor[rid] for rid in split.review_ids])
 
 
-def sequence_logprobs(model: ConditionedWordLM, seqs: list[list[int]], rows: np.ndarray, batch_size: int,
-                      device: torch.device) -> np.ndarray:
-    """``log p(<bos> seq <eos>)`` of every sequence under its row of (scaled) features, in input order."""
+def sequence_logprobs(model: ConditionedWordLM, seqs: list[list[int]], feature_sets: list[np.ndarray],
+                      batch_size: int, device: torch.device) -> np.ndarray:
+    """``[len(feature_sets), len(seqs)]``: ``log p(<bos> seq <eos>)`` of every sequence under each set of
+    (scaled) feature rows, in input order; one pass over the sequences for all the sets."""
     model.eval()
-    out = np.zeros(len(seqs))
+    out = np.zeros((len(feature_sets), len(seqs)))
     order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
-    features = torch.as_tensor(np.asarray(rows), dtype=torch.float32)
+    sets = [torch.as_tensor(np.asarray(rows), dtype=torch.float32) for rows in feature_sets]
     with torch.no_grad():
         for start in range(0, len(order), batch_size):
             indices = order[start : start + batch_size]
             padded = pad_batch([[1, *seqs[i], 2] for i in indices])[0]
             inputs, targets = lm_inputs_targets(padded)
             inputs, targets = inputs.to(device), targets.to(device)
-            logits, _ = model(inputs, features[indices].to(device))
-            logp = -F.cross_entropy(logits.float().transpose(1, 2), targets, ignore_index=PAD_ID,
-                                    reduction="none").sum(dim=1)
-            out[indices] = logp.cpu().numpy()
+            batch_sets = [rows[indices].to(device) for rows in sets]
+            if model.condition_input:
+                logp = torch.stack([target_logprobs(model(inputs, rows)[0], targets) for rows in batch_sets])
+            else:
+                biases = torch.stack([model.feature_bias(rows) for rows in batch_sets])
+                logp = biased_target_logprobs(model.unconditioned_logits(inputs), biases, targets)
+            out[:, indices] = logp.cpu().numpy()
     return out
 
 
-def conditioning_metrics(model: ConditionedWordLM, split: Split, train_rows: np.ndarray, scaler: FeatureScaler,
-                         truth: dict[str, Any], k: int, batch_size: int, seed: int,
-                         device: torch.device) -> dict[str, Any]:
-    """Marginal-baseline perplexity, the gain over it and, on synthetic data, the oracle gain and its share."""
-    n_tokens = sum(len(s) + 1 for s in split.seqs)
-    true_nll = -sequence_logprobs(model, split.seqs, scaler.transform(split.features), batch_size, device).sum()
+def target_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """``[B]``: the summed log-probability of each row's non-pad ``targets [B, T]`` under ``logits [B, T, V]``."""
+    nll = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD_ID,
+                          reduction="none")
+    return -nll.view(targets.shape).sum(dim=1)
+
+
+def biased_target_logprobs(base: torch.Tensor, biases: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """``[K, B]``: ``target_logprobs(base + biases[k][:, None, :], targets)`` for every bias set ``k``.
+
+    ``base [B, T, V]`` logits, ``biases [K, B, V]`` one offset per word and row. The K log-normalisers share
+    one exponential of the base: ``log sum_v exp(base_v + bias_v) = log(exp(base - a) . exp(bias - b)) + a + b``
+    with ``a``, ``b`` the maxima, a batched matrix product instead of K log-softmaxes over ``[B, T, V]``.
+    """
+    k = biases.shape[0]
+    valid = targets != PAD_ID
+    safe = targets.masked_fill(~valid, 0)  # any word: masked out below
+    peak = base.amax(dim=-1, keepdim=True)  # [B, T, 1]
+    shift = biases.amax(dim=-1, keepdim=True)  # [K, B, 1]
+    sums = torch.bmm(torch.exp(base - peak), torch.exp(biases - shift).permute(1, 2, 0))  # [B, T, K]
+    log_norm = sums.log() + peak + shift.permute(1, 2, 0)
+    per_row_bias = biases.permute(1, 0, 2).gather(2, safe[:, None, :].expand(-1, k, -1)).transpose(1, 2)
+    target_logit = base.gather(-1, safe[..., None]) + per_row_bias  # [B, T, K]
+    return ((target_logit - log_norm) * valid[..., None]).sum(dim=1).T
+
+
+def held_out_metrics(model: ConditionedWordLM, split: Split, train_rows: np.ndarray, scaler: FeatureScaler,
+                 truth: dict[str, Any], k: int, batch_size: int, seed: int, device: torch.device) -> dict[str, Any]:
+    """Perplexity of ``split`` with its true features, shuffled across reviews, constant (the train mean)
+    and marginalised over ``k`` training draws; the gain over the marginal and, on synthetic data, the
+    oracle gain and the model's share of it. All from one pass over the sequences."""
+    n = len(split.seqs)
     draws = marginal_draws(train_rows, k, seed)
-    logp = np.stack([sequence_logprobs(model, split.seqs, scaler.transform(np.tile(row, (len(split.seqs), 1))),
-                                       batch_size, device) for row in draws])
-    nll = marginal_nll(logp)
+    variants = [split.features, shuffled_across_reviews(split, seed), np.tile(scaler.mean, (n, 1)),
+                *(np.tile(row, (n, 1)) for row in draws)]
+    logp = sequence_logprobs(model, split.seqs, [scaler.transform(rows) for rows in variants], batch_size, device)
+    n_tokens = sum(len(s) + 1 for s in split.seqs)
+    true_nll, shuffled_nll, constant_nll = (-logp[:3]).sum(axis=1)
+    nll = marginal_nll(logp[3:])
+    test_ppl, shuffled_ppl = float(np.exp(true_nll / n_tokens)), float(np.exp(shuffled_nll / n_tokens))
     gain = float((nll - true_nll) / n_tokens)
-    metrics: dict[str, Any] = {"test_perplexity_marginal": float(np.exp(nll / n_tokens)), "marginal_draws": k,
-                               "conditioning_gain_nats": gain}
+    metrics: dict[str, Any] = {
+        "test_perplexity": test_ppl, "test_perplexity_shuffled": shuffled_ppl,
+        "test_perplexity_constant": float(np.exp(constant_nll / n_tokens)),
+        "conditioning_gain": shuffled_ppl - test_ppl, "test_perplexity_marginal": float(np.exp(nll / n_tokens)),
+        "marginal_draws": k, "conditioning_gain_nats": gain,
+    }
     oracle = oracle_gain_nats(split.tokens, split.features, draws, truth, scaler.names)
     if oracle is not None:
         metrics["conditioning_oracle_nats"] = oracle / n_tokens
@@ -138,33 +175,20 @@ def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_pat
     splits = word_splits(frame, vocab, unit, names, get(data_cfg, "max_tokens", int, "wordlm.data", minimum=2))
     scaler = FeatureScaler.fit(names, splits["train"].features)
     batch_size = get(section, "batch_size", int, "wordlm", minimum=1)
+    # The test split is read by the evaluation alone (held_out_metrics).
     batches = {s: sequence_batches(splits[s].seqs, batch_size, scaler.transform(splits[s].features))
-               for s in SPLITS}
+               for s in ("train", "valid")}
     config = TrainConfig.from_params(train_settings(section["train"], runtime), where="wordlm.train")
     hparams = {"vocab_size": len(vocab), "n_features": len(names), **section["model"]}
 
     def evaluate(fitted: Fitted) -> Outcome:
         model, device = fitted.model, fitted.device
-        test = splits["test"]
-        variants = {
-            "true": test.features,
-            "shuffled": shuffled_across_reviews(test, config.seed),
-            "constant": np.tile(scaler.mean, (len(test.seqs), 1)),
-        }
-        test_ppl = {}
-        for variant, rows in variants.items():
-            _, test_batches = sequence_batches(test.seqs, batch_size, scaler.transform(rows))
-            test_ppl[variant] = perplexity(*held_out_nll(model, conditioned_step, test_batches, device))
-        metrics = {
-            "features": names, "unit": unit, "valid_perplexity": float(np.exp(fitted.best_row["valid_loss"])),
-            "test_perplexity": test_ppl["true"], "test_perplexity_shuffled": test_ppl["shuffled"],
-            "test_perplexity_constant": test_ppl["constant"],
-            "conditioning_gain": test_ppl["shuffled"] - test_ppl["true"], "device": str(device),
-        }
+        metrics = {"features": names, "unit": unit, "valid_perplexity": float(np.exp(fitted.best_row["valid_loss"])),
+                   "device": str(device)}
         k = get(section["evaluation"], "marginal_draws", int, "wordlm.evaluation", minimum=1)
         # Evaluation needs no gradients, so wider batches only save time.
-        metrics |= conditioning_metrics(model, test, splits["train"].features, scaler, read_json(truth_path), k,
-                                        4 * batch_size, config.seed, device)
+        metrics |= held_out_metrics(model, splits["test"], splits["train"].features, scaler, read_json(truth_path), k,
+                                4 * batch_size, config.seed, device)
         extra = {"vocab": str(vocab_path), "features": scaler.to_json(),
                  "feature_medians": np.median(splits["train"].features, axis=0).tolist(),
                  # The CLI refuses conditioning values outside what training saw.

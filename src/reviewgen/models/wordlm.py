@@ -67,20 +67,37 @@ class ConditionedWordLM(nn.Module):
 
     def forward(self, tokens: torch.Tensor, features: torch.Tensor, hidden=None):
         """``tokens [B, T]``, ``features [B, F]`` -> ``(logits [B, T, V], (h, c))``."""
+        self._check_features(tokens, features)
+        logits, hidden = self._logits_before_bias(tokens, features if self.condition_input else None, hidden)
+        if self.feature_out is not None:
+            logits = logits.float() + self.feature_bias(features)[:, None, :]
+        return logits, hidden
+
+    def _check_features(self, tokens: torch.Tensor, features: torch.Tensor) -> None:
         if features.shape != (tokens.shape[0], self.n_features):
             raise ValueError(
                 f"features must be [batch={tokens.shape[0]}, n_features={self.n_features}], "
                 f"got {list(features.shape)}"
             )
+
+    def _logits_before_bias(self, tokens: torch.Tensor, input_features: torch.Tensor | None, hidden=None):
+        """Embedding (++ features, when they enter the LSTM) -> LSTM -> read-out, before the feature bias."""
         words = self.dropout(self.embed(tokens))
-        if self.condition_input:
-            condition = features.to(words.dtype)[:, None, :].expand(-1, tokens.shape[1], -1)
+        if input_features is not None:
+            condition = input_features.to(words.dtype)[:, None, :].expand(-1, tokens.shape[1], -1)
             words = torch.cat([words, condition], dim=-1)
         outputs, hidden = self.lstm(words, hidden)
-        logits = self.out(self.dropout(outputs))
-        if self.feature_out is not None:
-            logits = logits.float() + self.feature_bias(features)[:, None, :]
-        return logits, hidden
+        return self.out(self.dropout(outputs)), hidden
+
+    def unconditioned_logits(self, tokens: torch.Tensor) -> torch.Tensor:
+        """``[B, T, V]`` float32 logits before the feature bias, for a model whose features enter only that bias.
+
+        ``forward``'s logits are then these plus ``feature_bias(features)``: an evaluation under many feature
+        vectors (the marginal baseline) runs the LSTM and the read-out once, not once per vector.
+        """
+        if self.condition_input:
+            raise ValueError("the features enter the LSTM (condition_input), so every logit depends on them")
+        return self._logits_before_bias(tokens, None)[0].float()
 
     def feature_bias(self, features: torch.Tensor) -> torch.Tensor:
         """``[B, F] -> [B, V]``: each word's feature-dependent logit offset, once per sequence.
