@@ -42,7 +42,8 @@ def test_sequence_logprobs_add_up_to_the_held_out_nll():
 
 @pytest.mark.parametrize("condition_input", [True, False])
 def test_every_feature_set_scores_as_forward_does_sequence_by_sequence(condition_input):
-    # condition_input False takes the shared-exponential path; slopes steep enough to overflow float32 without its max shifts.
+    # condition_input False takes the shared-exponential path; slopes steep enough to overflow float32
+    # without its max shifts.
     model = tiny_model(condition_output=True, condition_input=condition_input)
     with torch.no_grad():
         model.feature_out.weight.copy_(torch.linspace(-60.0, 60.0, V)[:, None])
