@@ -18,18 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from reviewgen.config import deep_merge, get
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import TENSES, load_pairs, load_tense_data
-from reviewgen.data.tokens import PAD_ID
 from reviewgen.evaluation.tense_eval import convert_pairs, four_tense_samples, scores
 from reviewgen.evaluation.tense_metrics import gaussian_score
 from reviewgen.experiments.common import kl_annealing, setup_runtime, train_settings
 from reviewgen.experiments.lm_data import bucketed
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.models.tense_cvae import PriorCover, TenseCVAE
+from reviewgen.models.vae import sequence_nll
 from reviewgen.training.batching import bucket_batches
 from reviewgen.training.hard_examples import HardExamples
 from reviewgen.training.schedules import TeacherForcing
@@ -82,8 +81,7 @@ def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, batch_size:
 def conversion_loss(logits: torch.Tensor, target: torch.Tensor, attend: torch.Tensor, k: int) -> torch.Tensor:
     """Each source's mean summed cross-entropy over its ``k`` decoded rows that could attend (the
     conversion path); NaN for a source none of whose rows could."""
-    nll = nn.functional.cross_entropy(logits.detach().reshape(-1, logits.size(-1)), target.reshape(-1),
-                                      ignore_index=PAD_ID, reduction="none").view(target.shape).sum(dim=1)
+    nll = sequence_nll(logits.detach(), target)
     mask = attend.to(nll.dtype).view(-1, k)
     return (nll.view(-1, k) * mask).sum(dim=1) / mask.sum(dim=1)
 

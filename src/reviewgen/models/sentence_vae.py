@@ -24,13 +24,12 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from reviewgen.models.recurrent import final_state
 from reviewgen.models.sampling import autoregress, select_rows
-from reviewgen.models.vae import elbo_loss, reparameterize
+from reviewgen.models.vae import elbo_loss, reparameterize, sequence_nll
 
 
 def word_dropout(inputs: torch.Tensor, rate: float, unk_id: int = UNK_ID,
@@ -143,10 +142,7 @@ class SentenceVAE(nn.Module):
             z = (mu + std * eps).reshape(-1, mu.size(1))  # sample-major: rows k * B
             repeated = tokens.repeat(k, 1)
             logits = self.decode_logits(repeated, z)
-            # 2-D logits: cross_entropy over a [N, C, T] view runs several times slower on the CPU.
-            nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), repeated.reshape(-1),
-                                  ignore_index=PAD_ID, reduction="none")
-            log_px_z = -nll.view(repeated.shape).sum(dim=1).view(k, -1)
+            log_px_z = -sequence_nll(logits, repeated).view(k, -1)
             log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(dim=1).view(k, -1)
             log_qz = -0.5 * (eps.pow(2) + logvar + math.log(2 * math.pi)).sum(dim=2)
             log_weights.append(log_px_z + log_pz - log_qz)

@@ -26,7 +26,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from reviewgen.data.tokens import BOS_ID, PAD_ID
 from reviewgen.models.attention import Attention
 from reviewgen.models.sampling import autoregress, select_rows
-from reviewgen.models.vae import elbo_loss, reparameterize
+from reviewgen.models.vae import elbo_loss, reparameterize, sequence_nll
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -284,8 +284,7 @@ class PriorCover:
         target = target[:, :int((target != PAD_ID).sum(dim=1).max())]
         tenses = torch.arange(self.n_tenses, device=device).repeat(n)
         logits = model.decode(z.repeat_interleave(self.n_tenses, dim=0), tenses, target, teacher_forcing, generator)
-        return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1),
-                                           ignore_index=PAD_ID, reduction="sum")
+        return sequence_nll(logits, target, total=True)
 
 
 def _resize_prior(module: TenseCVAE, state_dict: dict, prefix: str, *_) -> None:

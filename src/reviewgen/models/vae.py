@@ -1,4 +1,5 @@
-"""What the two VAEs share: the reparameterised draw of z, its KL to the prior, and the ELBO loss.
+"""What the two VAEs share: the reparameterised draw of z, its KL to the prior, the summed
+cross-entropy of decoded sequences, and the ELBO loss.
 
 Both the sentence VAE and the tense CVAE encode to a diagonal Gaussian ``q(z|x) = N(mu, exp(logvar))``
 under a standard normal prior, so these pieces are written once here and each model adds its own
@@ -23,6 +24,15 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
 
 
+def sequence_nll(logits: torch.Tensor, target: torch.Tensor, total: bool = False) -> torch.Tensor:
+    """Cross-entropy summed over each sequence's tokens, padding ignored: ``[rows]`` for ``[rows, T]``
+    targets, or one scalar over the batch with ``total``. The logits are flattened to 2-D first, because
+    cross-entropy over the ``[N, C, T]`` view runs several times slower on the CPU."""
+    nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=PAD_ID,
+                          reduction="sum" if total else "none")
+    return nll if total else nll.view(target.shape).sum(dim=1)
+
+
 def elbo_loss(logits: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
               kl_weight: float, free_bits: float = 0.0, per_example: bool = False):
     """``(loss, weight, metric sums)`` for a batch of sequences: the (weighted) negative ELBO per sequence.
@@ -37,7 +47,7 @@ def elbo_loss(logits: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logv
     fairly; ``target`` may hold several decodings of each code (rows ``[B * k, T]``, code-major).
     """
     batch = mu.size(0)
-    nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=PAD_ID, reduction="sum")
+    nll = sequence_nll(logits, target, total=True)
     kl_each = gaussian_kl(mu, logvar)
     kl_dims = kl_each.sum(dim=0)
     if free_bits <= 0:
