@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 
 import pytest
@@ -22,9 +23,22 @@ TASK = re.compile(r"^[0-9a-f]{7}\s+(\S+)\s+.*\s(Queued|Running|Success|Failed)\s
 
 def queue_status(copy: PipelineCopy) -> tuple[dict[str, str], str]:
     """Task name -> status, and the workers line of `dvc queue status`."""
-    text = copy.run("dvc", "queue", "status").stdout
+    text = copy.run("dvc", "queue", "status", timeout=120).stdout
     workers = re.search(r"Worker status: .*", text)
     return dict(TASK.findall(text)), workers.group(0) if workers else ""
+
+
+def start_workers(copy: PipelineCopy) -> None:
+    """`dvc queue start -j 2`, its output to a log file: the workers are forked from it and would hold
+    a captured pipe open until they exit, so waiting on the pipe would wait for the whole sweep."""
+    with (copy.root.parent / "queue-start.log").open("ab") as log:
+        subprocess.run(("dvc", "queue", "start", "-j", "2"), cwd=copy.root, env=copy.env, stdout=log,
+                       stderr=subprocess.STDOUT, check=True, timeout=120)
+
+
+def worker_logs(copy: PipelineCopy) -> str:
+    return "\n".join(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+                     for path in sorted((copy.root / ".dvc" / "tmp" / "exps").rglob("*.out")))
 
 
 def wait_for(copy: PipelineCopy, done, seconds: float, what: str) -> tuple[dict[str, str], str]:
@@ -35,6 +49,31 @@ def wait_for(copy: PipelineCopy, done, seconds: float, what: str) -> tuple[dict[
             return status
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not within {seconds} s: {status}")
+        time.sleep(1)
+
+
+def run_queue(copy: PipelineCopy, seconds: float = 300, restarts: int = 2) -> dict[str, str]:
+    """Start the workers and wait until no task is queued or running. A known DVC bug
+    (treeverse/dvc#10562) lets the workers exit with tasks still queued; a user starts the queue again,
+    and so does this, at most ``restarts`` times, once the queue has sat with no worker for a while."""
+    start_workers(copy)
+    deadline = time.monotonic() + seconds
+    stalled_since = None
+    while True:
+        tasks, workers = queue_status(copy)
+        states = set(tasks.values())
+        if tasks and not {"Queued", "Running"} & states:
+            return tasks
+        if "Queued" in states and "Running" not in states and "0 active, 0 idle" in workers:
+            stalled_since = stalled_since or time.monotonic()
+            if restarts and time.monotonic() - stalled_since > 20:
+                start_workers(copy)
+                restarts, stalled_since = restarts - 1, None
+        else:
+            stalled_since = None
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the queued experiments not done within {seconds} s: {tasks}, {workers}\n"
+                                 f"{worker_logs(copy)}")
         time.sleep(1)
 
 
@@ -49,10 +88,8 @@ def swept(tmp_path_factory) -> tuple[PipelineCopy, dict[str, str]]:
     copy.run("git", "add", "-A")
     copy.run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "data")
     copy.run("dvc", "exp", "run", "--queue", STAGE, "-S", f"charlm.gru.train.lr={','.join(map(str, LRS))}")
-    copy.run("dvc", "queue", "start", "-j", "2")
     try:
-        tasks, _ = wait_for(copy, lambda tasks, _: tasks and not {"Queued", "Running"} & set(tasks.values()),
-                            300, "the queued experiments to finish")
+        tasks = run_queue(copy)
     finally:
         # Workers leave by themselves once the queue is empty; never leave them behind a failed test.
         try:
