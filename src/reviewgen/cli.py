@@ -17,20 +17,19 @@ import math
 import shlex
 import sys
 from pathlib import Path
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
 from reviewgen.config import ConfigError, load_params
-from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.feature_ranges import FEATURE_RANGES, classify, describe
-from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tenses import TENSES
-from reviewgen.data.vocab import Vocab
-from reviewgen.evaluation.homotopy import METHODS, homotopy, homotopy_rows, tokenize
-from reviewgen.models.ngram import CharNGramCounts
-from reviewgen.models.registry import load_model
+from reviewgen.pipeline.stages import TENSE_ONNX
 
+if TYPE_CHECKING:
+    from reviewgen.data.vocab import Vocab
+    from reviewgen.inference.tense import OnnxTense
+
+# torch is imported by the commands that run a torch model, never by the `tense` ones: they run the
+# model's ONNX export, and importing torch takes longer than the whole conversion.
 FEATURES = ("energy", "valence", "danceability", "tempo")
 # Which stage writes each model, for the "missing model" message.
 STAGE_OF = {"wordlm": "train_wordlm", "charlm-ngram": "train_ngram", "sentence_vae": "train_sentence_vae"}
@@ -44,16 +43,15 @@ class CliError(Exception):
 def model_file(results: Path, name: str) -> Path:
     path = results / "models" / f"{name}.pt"
     if not path.exists():
-        if name.startswith("tense_cvae-"):
-            stage = f"train_tense_cvae@{name.removeprefix('tense_cvae-')}"
-        else:
-            stage = STAGE_OF.get(name, f"train_charlm@{name.removeprefix('charlm-')}")
+        stage = STAGE_OF.get(name, f"train_charlm@{name.removeprefix('charlm-')}")
         raise CliError(f"{path} not found: train it first with `dvc repro {stage}` "
                        f"(or `snakemake --cores 2 {path}`), from the repository root")
     return path
 
 
 def load_vocab(extra: dict, override: str | None) -> Vocab:
+    from reviewgen.data.vocab import Vocab
+
     path = Path(override or extra["vocab"])
     if not path.exists():
         raise CliError(f"vocabulary {path} not found: run from the repository root or pass --vocab")
@@ -97,6 +95,13 @@ def check_in_training_range(extra: dict, names: list[str], given: dict[str, floa
 
 def sample(args: argparse.Namespace) -> list[str]:
     check_sampling(args)
+    import numpy as np
+    import torch
+
+    from reviewgen.data.scaling import FeatureScaler
+    from reviewgen.models.ngram import CharNGramCounts
+    from reviewgen.models.registry import load_model
+
     generator = torch.Generator().manual_seed(args.seed)
     model, _, extra = load_model(model_file(args.results, args.model))
     vocab = load_vocab(extra, args.vocab)
@@ -119,6 +124,9 @@ def sample(args: argparse.Namespace) -> list[str]:
 
 
 def interpolate(args: argparse.Namespace) -> list[str]:
+    from reviewgen.evaluation.homotopy import homotopy, homotopy_rows, tokenize
+    from reviewgen.models.registry import load_model
+
     if args.steps < 2:
         raise CliError(f"--steps must be at least 2 (the two ends), got {args.steps}")
     for number, sentence in enumerate((args.s0, args.s1), start=1):
@@ -163,9 +171,16 @@ def read_pairs(path: Path) -> list[tuple[str, str, str]]:
     return pairs
 
 
-def load_tense_model(args: argparse.Namespace) -> tuple[torch.nn.Module, CharCodec]:
-    model, _, extra = load_model(model_file(args.results, f"tense_cvae-{args.variant}"))
-    return model, CharCodec(extra["chars"])
+def load_tense_model(args: argparse.Namespace) -> OnnxTense:
+    # The stage writes it under results/; --results moves that folder.
+    folder = args.results / Path(TENSE_ONNX.format(variant=args.variant)).relative_to("results")
+    if not (folder / "meta.json").exists():
+        raise CliError(f"{folder} not found: train it first with `dvc repro train_tense_cvae@{args.variant}` "
+                       f"(or `snakemake --cores 2 {folder}`), from the repository root")
+    from reviewgen.inference.tense import OnnxTense
+    from reviewgen.threads import threads_from_environment
+
+    return OnnxTense(folder, threads=threads_from_environment()[0] or 1)
 
 
 def tense_convert(args: argparse.Namespace) -> list[str]:
@@ -180,29 +195,26 @@ def tense_convert(args: argparse.Namespace) -> list[str]:
             raise CliError("the word to convert is empty")
         pairs = [(args.word.strip(), args.source, args.target)]
     # Checked before loading the model, so a typo is reported as such even where no model is trained yet.
-    source = torch.tensor([tense_index(src) for _, src, _ in pairs])
-    target = torch.tensor([tense_index(tgt) for _, _, tgt in pairs])
-    model, codec = load_tense_model(args)
+    indices = [(tense_index(src), tense_index(tgt)) for _, src, tgt in pairs]
+    model = load_tense_model(args)
     words = [word.lower() for word, _, _ in pairs]
     for word in words:
-        unknown = sorted(set(word) - set(codec.stoi))
+        unknown = sorted(set(word) - set(model.codec.stoi))
         if unknown:
             raise CliError(f"{word!r} has character(s) the model never saw: {''.join(unknown)}")
-    chars, _ = codec.batch(words)
-    converted = [codec.decode(ids) for ids in model.convert(chars, source, target)]
+    converted = [model.convert(word, src, tgt) for word, (src, tgt) in zip(words, indices, strict=True)]
     return [f"{word} ({src}) -> {out} ({tgt})" for (word, src, tgt), out in zip(pairs, converted, strict=True)]
 
 
 def tense_generate(args: argparse.Namespace) -> list[str]:
     if args.n < 1:
         raise CliError(f"-n must be at least 1, got {args.n}")
-    model, codec = load_tense_model(args)
+    model = load_tense_model(args)
     if args.prior == "aggregate" and len(model.prior_mu) == 0:
         raise CliError(f"the {args.variant} model has no fitted aggregate prior; use --prior standard")
-    from reviewgen.evaluation.tense_eval import four_tense_samples  # pandas and NLTK: this command only
+    import numpy as np
 
-    generator = torch.Generator().manual_seed(args.seed)
-    samples = four_tense_samples(model, codec, args.n, generator, standard=args.prior == "standard")
+    samples = model.generate_four_tenses(args.n, np.random.default_rng(args.seed), standard=args.prior == "standard")
     return [" ".join(forms) for forms in samples]
 
 
@@ -226,7 +238,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("s0", help="first sentence")
     p.add_argument("s1", help="second sentence")
     p.add_argument("--steps", type=int, default=7, help="points on the path, both ends included")
-    p.add_argument("--method", choices=METHODS, default="linear")
+    p.add_argument("--method", default="linear", help="how to walk between the two codes: linear or slerp")
     p.add_argument("--max-len", type=int, help="most tokens per decoded sentence (default: the model's)")
     p.add_argument("--vocab", help="vocabulary file (default: the one the model was trained with)")
     p.set_defaults(run=interpolate)
@@ -278,29 +290,37 @@ def params_dvc_args(args: argparse.Namespace) -> list[str]:
     return [" ".join(f"-S {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in leaves(overlay).items())]
 
 
-def one_thread_unless_asked() -> None:
-    """One torch thread unless the environment asks for more (``OMP_NUM_THREADS``, Slurm's CPU count).
+def on_one_torch_thread(run):
+    """``run(args)`` on one torch thread unless the environment asks for more (``OMP_NUM_THREADS``,
+    Slurm's CPU count); the caller's count (a test, a notebook in the same process) is restored after.
 
     A command runs a few dozen small operations (a batch of a few rows); each parallel region of a
     second thread costs more than its share of the work, and on a busy machine, where that thread waits
     to be scheduled, turns a sample of a tenth of a second into one of seconds.
     """
+    import torch
+
     from reviewgen.training.runtime import set_threads
 
-    set_threads(default=1)
+    def wrapped(args: argparse.Namespace) -> list[str]:
+        threads = torch.get_num_threads()
+        set_threads(default=1)
+        try:
+            return run(args)
+        finally:
+            torch.set_num_threads(threads)
+
+    return wrapped
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    threads = torch.get_num_threads()
-    one_thread_unless_asked()
+    run = on_one_torch_thread(args.run) if args.run in (sample, interpolate) else args.run
     try:
-        lines = args.run(args)
-    except CliError as err:
+        lines = run(args)
+    except (CliError, ConfigError) as err:
         print(f"reviewgen: {err}", file=sys.stderr)
         return 2
-    finally:
-        torch.set_num_threads(threads)  # a caller in the same process (a test, a notebook) keeps its own
     print("\n".join(lines))
     return 0
 

@@ -10,8 +10,10 @@ import torch
 
 import reviewgen.experiments.tense_cvae as stage
 from reviewgen.data.charcodec import CharCodec
-from reviewgen.data.tenses import REFERENCE, Pair, TenseData, write_tense_data
+from reviewgen.data.tenses import REFERENCE, TENSES, Pair, TenseData, write_tense_data
 from reviewgen.experiments.runner import train
+from reviewgen.inference.tense import OnnxTense
+from reviewgen.models.registry import load_model
 from reviewgen.training.trainer import StepContext, Trainer
 from tests.experiments.test_charlm import outputs, without_timing
 from tests.reports.tiny_models import TENSE_ROWS
@@ -67,6 +69,23 @@ def test_the_test_split_is_read_only_after_training_and_never_logged(tracking_st
     assert metrics["best_epoch"] == int(history["monitor"].idxmax()) + 1
     assert metrics["best_monitor"] == history["monitor"].max()
     assert {"bleu_heldout", "exact_heldout", "bleu_reference", "gaussian_score"} <= set(metrics)
+
+
+def test_the_stage_exports_the_kept_model_for_the_cli(tracking_store, tmp_path):
+    """The ONNX folder is written from the kept weights, with the fitted aggregate prior."""
+    tense_dir = tmp_path / "tense"
+    write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
+    out = outputs(tmp_path, "tense")
+    train(stage.experiment("default", config(), tense_dir, tmp_path / "onnx"), out)
+    model, _, extra = load_model(out.model)
+    codec, onnx = CharCodec(extra["chars"]), OnnxTense(tmp_path / "onnx")
+    assert len(model.prior_mu) > 0
+    assert (onnx.prior_mu == model.prior_mu.numpy()).all() and (onnx.prior_logvar == model.prior_logvar.numpy()).all()
+    for pair in REFERENCE:
+        source, target = TENSES.index(pair.source_tense), TENSES.index(pair.target_tense)
+        chars, _ = codec.batch([pair.source])
+        expected = codec.decode(model.convert(chars, torch.tensor([source]), torch.tensor([target]))[0])
+        assert onnx.convert(pair.source, source, target) == expected
 
 
 def test_each_training_source_is_decoded_in_the_four_tenses():

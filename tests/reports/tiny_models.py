@@ -19,6 +19,7 @@ from reviewgen.io import write_csv, write_json, write_parquet
 from reviewgen.models.registry import save_model
 from reviewgen.models.sentence_vae import SentenceVAE
 from reviewgen.models.tense_cvae import TenseCVAE
+from reviewgen.models.tense_onnx import export_tense_onnx
 
 SENTENCES = [
     "the band played a slow song .",
@@ -127,6 +128,7 @@ def make_tense_models(root: Path, steps: int = 40) -> dict[str, object]:
                                            ("metrics", "metrics", "json"))}
         save_model(paths["models"], "tense_cvae", hparams, model,
                    {"chars": codec.itos, "tenses": list(TENSES), "variant": variant, "metrics": {}})
+        export_tense_onnx(model, codec.itos, list(TENSES), root / "models" / f"tense_cvae-{variant}-onnx")
         epochs = 3
         write_csv(paths["histories"], pd.DataFrame({
             column: [float(e + index) for e in range(1, epochs + 1)] for column in HISTORY_COLUMNS}))

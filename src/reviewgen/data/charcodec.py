@@ -7,10 +7,12 @@ alphabet, and the model file carries the codec's ``itos`` so conversion needs no
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
-import torch
+from typing import TYPE_CHECKING
 
 from reviewgen.data.tokens import EOS_ID, PAD_ID, SPECIALS, UNK_ID
+
+if TYPE_CHECKING:
+    import torch
 
 
 class CharCodec:
@@ -33,6 +35,8 @@ class CharCodec:
 
     def batch(self, words: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(ids [B, T], lengths [B])`` with ``<eos>`` counted in the lengths."""
+        import torch  # here only: the ONNX runtime of ``reviewgen tense`` encodes words without torch
+
         encoded = [self.encode(w) for w in words]
         lengths = torch.tensor([len(e) for e in encoded], dtype=torch.long)
         padded = torch.full((len(words), int(lengths.max()) if words else 0), PAD_ID, dtype=torch.long)

@@ -28,6 +28,7 @@ from reviewgen.experiments.common import kl_annealing, setup_runtime, train_sett
 from reviewgen.experiments.lm_data import bucketed
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.models.tense_cvae import PriorCover, TenseCVAE
+from reviewgen.models.tense_onnx import export_tense_onnx
 from reviewgen.models.vae import sequence_nll
 from reviewgen.training.batching import bucket_batches
 from reviewgen.training.hard_examples import HardExamples
@@ -139,7 +140,7 @@ def fit_prior(model: TenseCVAE, rows, codec: CharCodec, device: torch.device) ->
     model.fit_aggregate_prior(mu, logvar)
 
 
-def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment:
+def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path, onnx_out: Path | None = None) -> Experiment:
     section = deep_merge(cfg["tense"], cfg[f"tense_variants.{variant}"] or {})
     name, where = f"tense_cvae-{variant}", "tense"
     runtime = setup_runtime(cfg["runtime"])
@@ -189,6 +190,8 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path) -> Experiment
         samples = [" ".join(forms) for forms in four_tense_samples(
             model, codec, 20, torch.Generator(device).manual_seed(config.seed), standard=True)]
         text = f"# {name}: z ~ N(0, I) decoded in the tenses {' '.join(TENSES)}\n\n" + "\n".join(samples) + "\n"
+        if onnx_out is not None:
+            export_tense_onnx(model, codec.itos, list(TENSES), onnx_out)
         return Outcome(metrics, text, extra={"chars": codec.itos, "tenses": list(TENSES), "variant": variant})
 
     return Experiment(

@@ -67,19 +67,25 @@ class TenseCVAE(nn.Module):
     def read(self, chars: torch.Tensor, lengths: torch.Tensor, tense: torch.Tensor):
         """``(mu, logvar, memory, mask)``: the posterior ``[B, latent]`` each, the character states
         ``[B, S, hidden * directions]`` and the mask of real (non-pad) source positions ``[B, S]``."""
-        batch = chars.size(0)
-        h0 = torch.cat([chars.new_zeros(batch, self.hidden - self.cond_dim, dtype=torch.float),
-                        self.tense(tense)], dim=1)
-        h0 = h0.unsqueeze(0).expand(self.directions, -1, -1).contiguous()
-        state = (h0, torch.zeros_like(h0)) if self.cell == "lstm" else h0
         packed = pack_padded_sequence(self.dropout(self.embed(chars)), lengths.cpu(), batch_first=True,
                                       enforce_sorted=False)
-        output, final = self.encoder(packed, state)
+        output, final = self.encoder(packed, self.encoder_start(tense))
         memory, _ = pad_packed_sequence(output, batch_first=True, total_length=chars.size(1))
-        final = torch.cat(final, dim=2) if self.cell == "lstm" else final
-        final = final.transpose(0, 1).reshape(batch, -1)
+        summary = self.summarize(final)
         mask = torch.arange(chars.size(1), device=chars.device).unsqueeze(0) < lengths.to(chars.device).unsqueeze(1)
-        return self.to_mu(final), self.to_logvar(final), memory, mask
+        return self.to_mu(summary), self.to_logvar(summary), memory, mask
+
+    def encoder_start(self, tense: torch.Tensor):
+        """The encoder's initial state: the source tense's embedding in the last ``cond_dim`` units."""
+        h0 = torch.cat([self.tense.weight.new_zeros(tense.size(0), self.hidden - self.cond_dim),
+                        self.tense(tense)], dim=1)
+        h0 = h0.unsqueeze(0).expand(self.directions, -1, -1).contiguous()
+        return (h0, torch.zeros_like(h0)) if self.cell == "lstm" else h0
+
+    def summarize(self, final) -> torch.Tensor:
+        """The encoder's final state(s) of both directions as one ``[B, summary]`` row per word."""
+        final = torch.cat(final, dim=2) if self.cell == "lstm" else final
+        return final.transpose(0, 1).reshape(final.size(1), -1)
 
     def posterior(self, chars: torch.Tensor, lengths: torch.Tensor, tense: torch.Tensor):
         """``(mu, logvar)``, each ``[B, latent]``."""

@@ -113,6 +113,7 @@ WORDS = "data/processed/vocab_words.json"
 CHARS = "data/processed/vocab_chars.json"
 TRUTH = "data/raw/synthetic_truth.json"
 TENSE = {name: f"data/processed/tense/{name}.txt" for name in ("train", "valid", "test", "reference")}
+TENSE_ONNX = "results/models/tense_cvae-{variant}-onnx"
 # report_overview's folder of plots; it also holds the long tables the multi-model DVC charts draw.
 PLOTS = "results/plots"
 # External files (params `reviews.path`, `features.csv_path`) live here: DVC depends on the folder.
@@ -206,9 +207,10 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
     ),
     Stage(
         "train_tense_cvae",
-        args="--variant {wildcards.variant} --tense-dir {params.tense_dir}" + RESUMABLE_ARGS,
+        args="--variant {wildcards.variant} --tense-dir {params.tense_dir} --onnx-out {output.onnx}" + RESUMABLE_ARGS,
         inputs=dict(TENSE),
-        outputs=_training("tense_cvae-{variant}"),
+        # The ONNX export beside the model file: what `reviewgen tense` runs, without importing torch.
+        outputs=_training("tense_cvae-{variant}") | {"onnx": Output(TENSE_ONNX, folder=True)},
         params=("tense", "tense_variants.{variant}", "runtime"),
         repeat=Repeat("tense_variants", "variant", keys=True), checkpoint="results/checkpoints/tense_cvae-{variant}.pt",
         folders={"tense_dir": "input.train"}, resources=TRAIN,

@@ -16,13 +16,9 @@ import torch
 
 from reviewgen.config import ConfigError
 from reviewgen.io import get_logger
+from reviewgen.threads import threads_from_environment
 
 log = get_logger("training.runtime")
-
-# Read in this order when no explicit thread count is given: OMP_NUM_THREADS is the usual way a launcher
-# passes a job's thread budget; SLURM_CPUS_PER_TASK is the allocation of a SLURM batch job.
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK")
-
 
 def pick_device(requested: str = "auto") -> torch.device:
     """``"auto"`` is CUDA when present else CPU; ``"cpu"``; ``"cuda"`` or ``"cuda:N"`` (must exist)."""
@@ -81,15 +77,7 @@ def set_threads(n: int | None = None, default: int | None = None) -> int:
     count when that is None too); returns the count in use."""
     source = "argument"
     if n is None:
-        for name in THREAD_ENV_VARS:
-            value = os.environ.get(name, "").strip()
-            if value:
-                try:
-                    n = int(value)
-                except ValueError as err:
-                    raise ConfigError(f"environment: {name} must be an integer, got {value!r}") from err
-                source = name
-                break
+        n, source = threads_from_environment()
     if n is None and default is not None:
         n, source = default, "default"
     if n is None:

@@ -1,0 +1,1 @@
+"""Running trained models without torch: the exported ONNX graphs under ``onnxruntime`` and numpy."""
