@@ -15,6 +15,7 @@ from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import homotopy
 from reviewgen.models.registry import load_model, model_class, save_model
+from reviewgen.models.wordlm_onnx import export_wordlm_onnx
 from tests.reports.tiny_models import SENTENCES, make_sentence_vae, make_tense_models
 
 
@@ -36,9 +37,10 @@ def make_wordlm(root: Path, vocab_path: Path) -> None:
                "tie_weights": False}
     model = model_class("wordlm")(**hparams)
     scaler = FeatureScaler(["energy"], [0.5], [0.2])
-    save_model(root / "models" / "wordlm.pt", "wordlm", hparams, model,
-               {"vocab": str(vocab_path), "features": scaler.to_json(), "feature_medians": [0.5],
-                "feature_train_range": [[0.1], [0.9]], "metrics": {}})
+    extra = {"vocab": str(vocab_path), "features": scaler.to_json(), "feature_medians": [0.5],
+             "feature_train_range": [[0.1], [0.9]]}
+    save_model(root / "models" / "wordlm.pt", "wordlm", hparams, model, extra | {"metrics": {}})
+    export_wordlm_onnx(model, extra, root / "models" / "wordlm-onnx")  # as train_wordlm does
 
 
 def make_charlms(root: Path) -> None:
@@ -188,7 +190,8 @@ def test_sample_refuses_values_that_cannot_be_right(capsys, results, args, messa
 @pytest.mark.parametrize(("command", "unused"), [
     (["tense", "convert", "walk", "--from", "sp", "--to", "p"], ["torch"]),  # its ONNX export answers
     (["tense", "generate", "-n", "2"], ["torch"]),
-    (["sample", "--model", "wordlm", "-n", "2", "--max-len", "5"], []),
+    (["sample", "--model", "wordlm", "-n", "2", "--max-len", "5"], ["torch"]),
+    (["sample", "--model", "charlm-lstm", "-n", "2", "--max-len", "5"], []),
 ])
 def test_a_conversion_or_a_sample_imports_nothing_it_does_not_use(results, command, unused):
     """What a user waits for: the command answers without MLflow, pandas, NLTK and the tense-data tools."""
@@ -205,9 +208,9 @@ def test_a_conversion_or_a_sample_imports_nothing_it_does_not_use(results, comma
                          [({}, 1), ({"OMP_NUM_THREADS": "2"}, 2), ({"SLURM_CPUS_PER_TASK": "3"}, 3)])
 def test_a_command_runs_on_one_thread_unless_the_environment_asks(results, env, threads):
     """A sample is a few dozen small operations: a second thread only waits (seconds on a busy machine)."""
-    code = (f"import sys, torch, reviewgen.cli as cli; seen = [torch.get_num_threads()]; sample = cli.sample; "
-            f"cli.sample = lambda args: seen.append(torch.get_num_threads()) or sample(args); "
-            f"assert cli.main({['--results', str(results), 'sample', '--model', 'wordlm', '-n', '1']!r}) == 0; "
+    code = (f"import sys, torch, reviewgen.cli as cli; seen = [torch.get_num_threads()]; sample = cli.sample_char_lm; "
+            f"cli.sample_char_lm = lambda args: seen.append(torch.get_num_threads()) or sample(args); "
+            f"assert cli.main({['--results', str(results), 'sample', '--model', 'charlm-lstm', '-n', '1']!r}) == 0; "
             f"print(*seen, torch.get_num_threads())")
     clean = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

@@ -22,17 +22,17 @@ from typing import TYPE_CHECKING
 from reviewgen.config import ConfigError, load_params
 from reviewgen.data.feature_ranges import FEATURE_RANGES, classify, describe
 from reviewgen.data.tenses import TENSES
-from reviewgen.pipeline.stages import TENSE_ONNX
+from reviewgen.pipeline.stages import TENSE_ONNX, WORDLM_ONNX
 
 if TYPE_CHECKING:
     from reviewgen.data.vocab import Vocab
     from reviewgen.inference.tense import OnnxTense
 
-# torch is imported by the commands that run a torch model, never by the `tense` ones: they run the
-# model's ONNX export, and importing torch takes longer than the whole conversion.
+# torch is imported by the commands that run a torch model, never by `tense` and `sample --model wordlm`:
+# they run the model's ONNX export, and importing torch takes longer than the whole conversion or sample.
 FEATURES = ("energy", "valence", "danceability", "tempo")
 # Which stage writes each model, for the "missing model" message.
-STAGE_OF = {"wordlm": "train_wordlm", "charlm-ngram": "train_ngram", "sentence_vae": "train_sentence_vae"}
+STAGE_OF = {"charlm-ngram": "train_ngram", "sentence_vae": "train_sentence_vae"}
 TENSE_NAMES = {"sp": "simple present", "tp": "third person", "pg": "present progressive", "p": "simple past"}
 
 
@@ -95,35 +95,60 @@ def check_in_training_range(extra: dict, names: list[str], given: dict[str, floa
 
 def sample(args: argparse.Namespace) -> list[str]:
     check_sampling(args)
+    if args.model == "wordlm":
+        return sample_wordlm(args)
+    return on_one_torch_thread(sample_char_lm, args)
+
+
+def sample_wordlm(args: argparse.Namespace) -> list[str]:
+    """From the word LM's ONNX export: no torch to import."""
+    folder = args.results / Path(WORDLM_ONNX).relative_to("results")
+    if not (folder / "meta.json").exists():
+        raise CliError(f"{folder} not found: train it first with `dvc repro train_wordlm` "
+                       f"(or `snakemake --cores 2 {folder}`), from the repository root")
+    import numpy as np
+
+    from reviewgen.data.scaling import FeatureScaler
+    from reviewgen.inference.wordlm import OnnxWordLM
+    from reviewgen.threads import threads_from_environment
+
+    model = OnnxWordLM(folder, threads=threads_from_environment()[0] or 1)
+    extra = model.extra
+    vocab = load_vocab(extra, args.vocab)
+    given = {name: getattr(args, name) for name in FEATURES if getattr(args, name) is not None}
+    scaler = FeatureScaler(**extra["features"])
+    check_in_training_range(extra, scaler.names, given)
+    try:
+        row = scaler.row(extra["feature_medians"], **given)
+    except ValueError as err:
+        raise CliError(str(err)) from err
+    samples = model.sample(np.tile(row, (args.n, 1)), args.max_len, args.temperature, np.random.default_rng(args.seed))
+    return [" ".join(vocab.decode(ids)) for ids in samples]
+
+
+def sample_char_lm(args: argparse.Namespace) -> list[str]:
     import numpy as np
     import torch
 
-    from reviewgen.data.scaling import FeatureScaler
     from reviewgen.models.ngram import CharNGramCounts
     from reviewgen.models.registry import load_model
 
-    generator = torch.Generator().manual_seed(args.seed)
     model, _, extra = load_model(model_file(args.results, args.model))
     vocab = load_vocab(extra, args.vocab)
-    given = {name: getattr(args, name) for name in FEATURES if getattr(args, name) is not None}
-    if args.model == "wordlm":
-        scaler = FeatureScaler(**extra["features"])
-        check_in_training_range(extra, scaler.names, given)
-        try:
-            row = scaler.row(extra["feature_medians"], **given)
-        except ValueError as err:
-            raise CliError(str(err)) from err
-        features = torch.as_tensor(np.tile(row, (args.n, 1)), dtype=torch.float32)
-        samples = model.sample(features, args.max_len, args.temperature, generator)
-        return [" ".join(vocab.decode(ids)) for ids in samples]
+    given = sorted(name for name in FEATURES if getattr(args, name) is not None)
     if given:
-        raise CliError(f"{args.model} is not conditioned on track features; drop {sorted(given)}")
-    if isinstance(model, CharNGramCounts):  # counts draw with numpy's generator, as in training
-        generator = np.random.default_rng(args.seed)
+        raise CliError(f"{args.model} is not conditioned on track features; drop {given}")
+    # The counts draw with numpy's generator, as in training; the networks with torch's.
+    generator = (np.random.default_rng(args.seed) if isinstance(model, CharNGramCounts)
+                 else torch.Generator().manual_seed(args.seed))
     return ["".join(vocab.decode(ids)) for ids in model.sample(args.n, args.max_len, args.temperature, generator)]
 
 
 def interpolate(args: argparse.Namespace) -> list[str]:
+    return on_one_torch_thread(decode_homotopy, args)
+
+
+def decode_homotopy(args: argparse.Namespace) -> list[str]:
     from reviewgen.evaluation.homotopy import homotopy, homotopy_rows, tokenize
     from reviewgen.models.registry import load_model
 
@@ -290,7 +315,7 @@ def params_dvc_args(args: argparse.Namespace) -> list[str]:
     return [" ".join(f"-S {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in leaves(overlay).items())]
 
 
-def on_one_torch_thread(run):
+def on_one_torch_thread(run, args: argparse.Namespace) -> list[str]:
     """``run(args)`` on one torch thread unless the environment asks for more (``OMP_NUM_THREADS``,
     Slurm's CPU count); the caller's count (a test, a notebook in the same process) is restored after.
 
@@ -302,22 +327,18 @@ def on_one_torch_thread(run):
 
     from reviewgen.training.runtime import set_threads
 
-    def wrapped(args: argparse.Namespace) -> list[str]:
-        threads = torch.get_num_threads()
-        set_threads(default=1)
-        try:
-            return run(args)
-        finally:
-            torch.set_num_threads(threads)
-
-    return wrapped
+    threads = torch.get_num_threads()
+    set_threads(default=1)
+    try:
+        return run(args)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    run = on_one_torch_thread(args.run) if args.run in (sample, interpolate) else args.run
     try:
-        lines = run(args)
+        lines = args.run(args)
     except (CliError, ConfigError) as err:
         print(f"reviewgen: {err}", file=sys.stderr)
         return 2

@@ -14,10 +14,11 @@ def main() -> None:
     parser.add_argument("--sentences", required=True)
     parser.add_argument("--vocab", required=True)
     parser.add_argument("--truth", required=True)
+    parser.add_argument("--onnx-out", required=True, help="folder for the model's ONNX export (reviewgen sample)")
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["wordlm", "runtime"])
-    train(experiment(cfg, Path(args.sentences), Path(args.vocab), Path(args.truth)), StageOutputs.from_args(args))
+    train(experiment(cfg, Path(args.sentences), Path(args.vocab), Path(args.truth), Path(args.onnx_out)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

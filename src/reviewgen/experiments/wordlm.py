@@ -28,6 +28,7 @@ from reviewgen.experiments.lm_data import SPLITS, sequence_batches, token_loss
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.io import read_json
 from reviewgen.models.wordlm import ConditionedWordLM
+from reviewgen.models.wordlm_onnx import export_wordlm_onnx
 from reviewgen.training.batching import lm_inputs_targets, pad_batch
 from reviewgen.training.trainer import StepOutput, TrainConfig
 
@@ -164,7 +165,8 @@ def conditioned_step(model: torch.nn.Module, batch: tuple, ctx: Any) -> StepOutp
     return out
 
 
-def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_path: Path) -> Experiment:
+def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_path: Path,
+               onnx_out: Path | None = None) -> Experiment:
     section, name = cfg["wordlm"], "wordlm"
     data_cfg = section["data"]
     names = [str(n) for n in get(data_cfg, "features", list, "wordlm.data")]
@@ -195,6 +197,8 @@ def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path, truth_pat
                  "feature_train_range": [np.min(splits["train"].features, axis=0).tolist(),
                                          np.max(splits["train"].features, axis=0).tolist()]}
         samples = sample_text(model, vocab, scaler, extra["feature_medians"], section["sampling"], config.seed)
+        if onnx_out is not None:
+            export_wordlm_onnx(model, extra, onnx_out)
         return Outcome(metrics, samples, extra)
 
     return Experiment(

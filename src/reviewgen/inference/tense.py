@@ -2,9 +2,8 @@
 
 ``reviewgen tense`` answers from here: ``onnxruntime`` and numpy load in a fraction of torch's import
 time, and a word converts in milliseconds. The decoding is the model's own greedy decoding
-(``TenseCVAE.convert`` and ``generate``): from ``<bos>``, the most likely character other than ``<pad>``
-and ``<bos>`` at each step, a row leaving the batch at its ``<eos>``. Noise for generation comes from
-numpy's generator, so a seed gives the same verbs here every time (not the draws torch's generator gives).
+(``TenseCVAE.convert`` and ``generate``), through ``inference.decoding``. Noise for generation comes
+from numpy's generator, so a seed gives the same verbs here every time (not the draws torch's would).
 """
 
 from __future__ import annotations
@@ -13,12 +12,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from reviewgen.data.charcodec import CharCodec
-from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID
-
-GRAPHS = ("read", "start", "step")
+from reviewgen.inference.decoding import autoregress, open_sessions
 
 
 class OnnxTense:
@@ -32,11 +28,7 @@ class OnnxTense:
         self.memory_size: int = meta["memory_size"]
         prior = np.load(folder / "prior.npz")
         self.prior_mu, self.prior_logvar = prior["mu"], prior["logvar"]
-        options = ort.SessionOptions()
-        # A command decodes a few rows at a time: a second thread only waits to be scheduled.
-        options.intra_op_num_threads = options.inter_op_num_threads = threads
-        self.sessions = {name: ort.InferenceSession(str(folder / f"{name}.onnx"), options,
-                                                    providers=["CPUExecutionProvider"]) for name in GRAPHS}
+        self.sessions = open_sessions(folder, ("read", "start", "step"), threads)
 
     def greedy(self, z: np.ndarray, tense: np.ndarray, memory: np.ndarray | None = None,
                max_len: int = 20) -> list[list[int]]:
@@ -48,24 +40,17 @@ class OnnxTense:
         if memory is None:  # a placeholder the hidden attention path reads nothing from
             memory = np.zeros((n, 1, self.memory_size), dtype=np.float32)
         mask = np.ones(memory.shape[:2], dtype=bool)
-        rows, previous = np.arange(n), np.full(n, BOS_ID, dtype=np.int64)
-        out: list[list[int]] = [[] for _ in range(n)]
-        for _ in range(max_len):
+
+        def step(previous: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+            nonlocal context, memory, mask, attend, state
+            if keep is not None:
+                context, memory, mask, attend = (part[keep] for part in (context, memory, mask, attend))
+                state = [part[:, keep] for part in state]
             feed = {"previous": previous, "context": context, "memory": memory, "mask": mask, "attend": attend}
             logits, *state = self.sessions["step"].run(None, feed | dict(zip(self.states, state, strict=True)))
-            logits[:, [PAD_ID, BOS_ID]] = -np.inf
-            previous = logits.argmax(axis=1)
-            running = previous != EOS_ID
-            for row, ident in zip(rows[running], previous[running], strict=True):
-                out[row].append(int(ident))
-            if not running.all():
-                keep = np.flatnonzero(running)
-                if not len(keep):
-                    break
-                rows, previous, context, memory, mask, attend = (
-                    part[keep] for part in (rows, previous, context, memory, mask, attend))
-                state = [part[:, keep] for part in state]
-        return out
+            return logits
+
+        return autoregress(step, n, max_len, 0.0, None)
 
     def convert(self, word: str, source: int, target: int, max_len: int = 20) -> str:
         """``word`` (in tense ``source``) rewritten in tense ``target``, from its posterior mean."""

@@ -1,8 +1,5 @@
-"""The tense CVAE as three ONNX graphs, so the ``reviewgen tense`` commands run without importing torch.
-
-Importing torch takes longer than a whole conversion takes once it is loaded. The training stage therefore
-writes, beside the model file, the model's inference pieces as ONNX graphs that ``onnxruntime`` runs
-(``reviewgen.inference.tense``):
+"""The tense CVAE as three ONNX graphs (``models.onnx_export``), which ``reviewgen tense`` runs without
+torch (``reviewgen.inference.tense``):
 
 - ``read``: one word's characters and its tense -> the posterior mean and the character states that
   the decoder attends to. One word at a time: without packing, an unpadded word gives the encoder's
@@ -18,19 +15,14 @@ greedy loop around ``step`` lives in the runtime. ``meta.json`` holds the alphab
 from __future__ import annotations
 
 import copy
-import json
 import os
-import warnings
 
 import numpy as np
 import torch
 from torch import nn
 
-from reviewgen.io import atomic_directory
+from reviewgen.models.onnx_export import BATCH, export_folder, export_graph
 from reviewgen.models.tense_cvae import TenseCVAE
-
-FORMAT = 1
-GRAPHS = ("read", "start", "step")
 
 
 def state_names(model: TenseCVAE) -> list[str]:
@@ -71,40 +63,27 @@ class _Step(nn.Module):
         return (logits, *state) if isinstance(state, tuple) else (logits, state)
 
 
-def _export(module: nn.Module, args: tuple, path: str, inputs: list[str], outputs: list[str],
-            axes: dict[str, dict[int, str]]) -> None:
-    with warnings.catch_warnings():
-        # torch warns that this (TorchScript) exporter is deprecated; the torch.export-based one needs
-        # onnxscript, which the project does not install. The warnings say nothing about this model.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(module, args, path, dynamo=False, input_names=inputs, output_names=outputs,
-                          dynamic_axes=axes, opset_version=17)
-
-
 @torch.no_grad()
 def export_tense_onnx(model: TenseCVAE, chars: list[str], tenses: list[str], folder: str | os.PathLike) -> None:
     """Write ``folder`` (atomically) with the three graphs, ``meta.json`` and ``prior.npz``."""
     model = copy.deepcopy(model).cpu().eval()  # the caller's model stays where it is, in its mode
     states = state_names(model)
-    batch, source = {0: "batch"}, {0: "batch", 1: "source"}
+    source = {0: "batch", 1: "source"}
     state_axes = {name: {1: "batch"} for name in states}
-    z = torch.zeros(2, model.latent)
-    tense = torch.tensor([0, 1])
+    z, tense = torch.zeros(2, model.latent), torch.tensor([0, 1])
     context, *state = _Start(model)(z, tense)
-    memory = torch.zeros(2, 3, model.attention.memory_size)
-    mask = torch.ones(2, 3, dtype=torch.bool)
-    with atomic_directory(folder) as tmp:
-        _export(_Read(model), (torch.tensor([[4, 5, 2]]), torch.tensor([0])), str(tmp / "read.onnx"),
-                ["chars", "tense"], ["mu", "memory"],
-                {"chars": source, "tense": batch, "mu": batch, "memory": source})
-        _export(_Start(model), (z, tense), str(tmp / "start.onnx"), ["z", "tense"], ["context", *states],
-                {"z": batch, "tense": batch, "context": batch, **state_axes})
-        _export(_Step(model), (torch.full((2,), 1), context, memory, mask, mask[:, 0], *state),
-                str(tmp / "step.onnx"), ["previous", "context", "memory", "mask", "attend", *states],
-                ["logits", *(f"{name}_next" for name in states)],
-                {"previous": batch, "context": batch, "memory": source, "mask": source, "attend": batch,
-                 "logits": batch, **state_axes, **{f"{name}_next": {1: "batch"} for name in states}})
-        meta = {"format": FORMAT, "chars": list(chars), "tenses": list(tenses), "states": states,
-                "latent": model.latent, "memory_size": model.attention.memory_size}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+    memory, mask = torch.zeros(2, 3, model.attention.memory_size), torch.ones(2, 3, dtype=torch.bool)
+    meta = {"chars": list(chars), "tenses": list(tenses), "states": states, "latent": model.latent,
+            "memory_size": model.attention.memory_size}
+    with export_folder(folder, meta) as tmp:
+        export_graph(_Read(model), (torch.tensor([[4, 5, 2]]), torch.tensor([0])), tmp / "read.onnx",
+                     ["chars", "tense"], ["mu", "memory"],
+                     {"chars": source, "tense": BATCH, "mu": BATCH, "memory": source})
+        export_graph(_Start(model), (z, tense), tmp / "start.onnx", ["z", "tense"], ["context", *states],
+                     {"z": BATCH, "tense": BATCH, "context": BATCH, **state_axes})
+        export_graph(_Step(model), (torch.full((2,), 1), context, memory, mask, mask[:, 0], *state),
+                     tmp / "step.onnx", ["previous", "context", "memory", "mask", "attend", *states],
+                     ["logits", *(f"{name}_next" for name in states)],
+                     {"previous": BATCH, "context": BATCH, "memory": source, "mask": source, "attend": BATCH,
+                      "logits": BATCH, **state_axes, **{f"{name}_next": {1: "batch"} for name in states}})
         np.savez(tmp / "prior.npz", mu=model.prior_mu.numpy(), logvar=model.prior_logvar.numpy())

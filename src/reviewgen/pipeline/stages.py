@@ -114,6 +114,7 @@ CHARS = "data/processed/vocab_chars.json"
 TRUTH = "data/raw/synthetic_truth.json"
 TENSE = {name: f"data/processed/tense/{name}.txt" for name in ("train", "valid", "test", "reference")}
 TENSE_ONNX = "results/models/tense_cvae-{variant}-onnx"
+WORDLM_ONNX = "results/models/wordlm-onnx"
 # report_overview's folder of plots; it also holds the long tables the multi-model DVC charts draw.
 PLOTS = "results/plots"
 # External files (params `reviews.path`, `features.csv_path`) live here: DVC depends on the folder.
@@ -193,9 +194,11 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
     ),
     Stage(
         "train_wordlm",
-        args="--sentences {input.sentences} --vocab {input.vocab} --truth {input.truth}" + RESUMABLE_ARGS,
+        args="--sentences {input.sentences} --vocab {input.vocab} --truth {input.truth} --onnx-out {output.onnx}"
+             + RESUMABLE_ARGS,
         inputs={"sentences": SENTENCES, "vocab": WORDS, "truth": TRUTH},
-        outputs=_training("wordlm"),
+        # The ONNX export beside the model file: what `reviewgen sample --model wordlm` runs, without torch.
+        outputs=_training("wordlm") | {"onnx": Output(WORDLM_ONNX, folder=True)},
         params=("wordlm", "runtime"), checkpoint="results/checkpoints/wordlm.pt", resources=TRAIN,
     ),
     Stage(
