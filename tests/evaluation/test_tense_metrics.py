@@ -1,7 +1,7 @@
 import pytest
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-from reviewgen.evaluation.tense_metrics import average_bleu, bleu4, gaussian_score
+from reviewgen.evaluation.tense_metrics import average_bleu, bleu4, distinct_hits, gaussian_score
 
 
 def test_perfect_conversion_scores_one():
@@ -38,3 +38,12 @@ def test_gaussian_score_counts_exact_rows_only():
                  ("say", "says", "saying", "said")]
     assert gaussian_score(generated, train) == pytest.approx(0.5)
     assert gaussian_score([], train) == 0.0
+
+
+def test_distinct_hits_counts_each_training_verb_once():
+    train = [("make", "makes", "making", "made"), ("say", "says", "saying", "said"), ("go", "goes", "going", "went")]
+    collapsed = [("make", "makes", "making", "made")] * 9 + [("say", "says", "saying", "sayed")]
+    assert gaussian_score(collapsed, train) == pytest.approx(0.9) and distinct_hits(collapsed, train) == 1
+    spread = [*train, ("go", "goes", "going", "goed")]
+    assert gaussian_score(spread, train) == pytest.approx(0.75) and distinct_hits(spread, train) == 3
+    assert distinct_hits([], train) == 0

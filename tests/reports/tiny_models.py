@@ -134,6 +134,7 @@ def make_tense_models(root: Path, steps: int = 40) -> dict[str, object]:
             column: [float(e + index) for e in range(1, epochs + 1)] for column in HISTORY_COLUMNS}))
         write_json(paths["metrics"], {"bleu_reference": 0.5 + index / 10, "bleu_heldout": 0.3 + index / 10,
                                       "exact_heldout": 0.0, "gaussian_score": 0.1 * index,
+                                      "gaussian_distinct_verbs": index + 1,
                                       "gaussian_score_aggregate_prior": 0.2 + 0.1 * index,
                                       "kl_weight_max": 0.25, "kl_schedule": "monotonic",
                                       "cell": hparams["cell"]})

@@ -9,7 +9,7 @@ import torch
 
 from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.tenses import TENSES, Pair
-from reviewgen.evaluation.tense_metrics import bleu4, gaussian_score
+from reviewgen.evaluation.tense_metrics import bleu4, distinct_hits, gaussian_score
 
 
 @torch.no_grad()
@@ -44,7 +44,8 @@ def four_tense_samples(model, codec: CharCodec, n: int, generator: torch.Generat
 
 def scores(model, codec: CharCodec, reference: Sequence[Pair], heldout: Sequence[Pair],
            train_rows: Sequence[Sequence[str]], n_gaussian: int, seed: int) -> dict[str, float]:
-    """BLEU-4 on the reference and held-out pairs, held-out exact matches, and the N(0, I) Gaussian score."""
+    """BLEU-4 on the reference and held-out pairs, held-out exact matches, the N(0, I) Gaussian score and
+    how many different training verbs its hits are."""
     ref, held = convert_pairs(model, codec, reference), convert_pairs(model, codec, heldout)
     generator = torch.Generator(next(model.parameters()).device).manual_seed(seed)
     samples = four_tense_samples(model, codec, n_gaussian, generator, standard=True)
@@ -53,4 +54,5 @@ def scores(model, codec: CharCodec, reference: Sequence[Pair], heldout: Sequence
         "bleu_heldout": float(held["bleu4"].mean()),
         "exact_heldout": float(held["exact"].mean()),
         "gaussian_score": gaussian_score(samples, train_rows),
+        "gaussian_distinct_verbs": distinct_hits(samples, train_rows),
     }

@@ -90,6 +90,7 @@ def comparison_frame(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
     columns = {"cell": "cell", "kl_schedule": "KL schedule", "kl_weight_max": "max KL weight",
                "bleu_reference": "reference BLEU-4", "bleu_heldout": BLEU_HELDOUT,
                "exact_heldout": "held-out exact", "gaussian_score": GAUSSIAN,
+               "gaussian_distinct_verbs": "distinct verbs among its hits",
                "gaussian_score_aggregate_prior": "Gaussian score, aggregate prior"}
     rows = [{"variant": variant, **{label: values.get(key) for key, label in columns.items()}}
             for variant, values in metrics.items()]
