@@ -18,7 +18,8 @@ def main() -> None:
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["wordlm", "runtime"])
-    train(experiment(cfg, Path(args.sentences), Path(args.vocab), Path(args.truth), Path(args.onnx_out)), StageOutputs.from_args(args))
+    exp = experiment(cfg, Path(args.sentences), Path(args.vocab), Path(args.truth), Path(args.onnx_out))
+    train(exp, StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":
