@@ -13,11 +13,13 @@ def main() -> None:
     parser = stage_parser(__doc__)
     parser.add_argument("--variant", required=True, help="a key of tense_variants in params.yaml")
     parser.add_argument("--tense-dir", required=True)
-    parser.add_argument("--onnx-out", required=True, help="folder for the model's ONNX export (reviewgen tense)")
+    parser.add_argument("--onnx-out", help="folder for the model's ONNX export (reviewgen tense); "
+                                           "a sweep point writes none")
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["tense", f"tense_variants.{args.variant}", "runtime"])
-    train(experiment(args.variant, cfg, Path(args.tense_dir), Path(args.onnx_out)), StageOutputs.from_args(args))
+    train(experiment(args.variant, cfg, Path(args.tense_dir),
+                     args.onnx_out and Path(args.onnx_out)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":
