@@ -49,6 +49,22 @@ def model_file(results: Path, name: str) -> Path:
     return path
 
 
+def export_folder(results: Path, path: str, stage: str) -> Path:
+    """A stage's ONNX export folder: the stage writes it under results/, and --results moves that."""
+    folder = results / Path(path).relative_to("results")
+    if not (folder / "meta.json").exists():
+        raise CliError(f"{folder} not found: train it first with `dvc repro {stage}` "
+                       f"(or `snakemake --cores 2 {folder}`), from the repository root")
+    return folder
+
+
+def onnx_threads() -> int:
+    """onnxruntime's threads: what the environment asks for (as for torch), else one."""
+    from reviewgen.threads import threads_from_environment
+
+    return threads_from_environment()[0] or 1
+
+
 def load_vocab(extra: dict, override: str | None) -> Vocab:
     from reviewgen.data.vocab import Vocab
 
@@ -102,17 +118,13 @@ def sample(args: argparse.Namespace) -> list[str]:
 
 def sample_wordlm(args: argparse.Namespace) -> list[str]:
     """From the word LM's ONNX export: no torch to import."""
-    folder = args.results / Path(WORDLM_ONNX).relative_to("results")
-    if not (folder / "meta.json").exists():
-        raise CliError(f"{folder} not found: train it first with `dvc repro train_wordlm` "
-                       f"(or `snakemake --cores 2 {folder}`), from the repository root")
+    folder = export_folder(args.results, WORDLM_ONNX, "train_wordlm")
     import numpy as np
 
     from reviewgen.data.scaling import FeatureScaler
     from reviewgen.inference.wordlm import OnnxWordLM
-    from reviewgen.threads import threads_from_environment
 
-    model = OnnxWordLM(folder, threads=threads_from_environment()[0] or 1)
+    model = OnnxWordLM(folder, threads=onnx_threads())
     extra = model.extra
     vocab = load_vocab(extra, args.vocab)
     given = {name: getattr(args, name) for name in FEATURES if getattr(args, name) is not None}
@@ -197,15 +209,10 @@ def read_pairs(path: Path) -> list[tuple[str, str, str]]:
 
 
 def load_tense_model(args: argparse.Namespace) -> OnnxTense:
-    # The stage writes it under results/; --results moves that folder.
-    folder = args.results / Path(TENSE_ONNX.format(variant=args.variant)).relative_to("results")
-    if not (folder / "meta.json").exists():
-        raise CliError(f"{folder} not found: train it first with `dvc repro train_tense_cvae@{args.variant}` "
-                       f"(or `snakemake --cores 2 {folder}`), from the repository root")
+    folder = export_folder(args.results, TENSE_ONNX.format(variant=args.variant), f"train_tense_cvae@{args.variant}")
     from reviewgen.inference.tense import OnnxTense
-    from reviewgen.threads import threads_from_environment
 
-    return OnnxTense(folder, threads=threads_from_environment()[0] or 1)
+    return OnnxTense(folder, threads=onnx_threads())
 
 
 def tense_convert(args: argparse.Namespace) -> list[str]:
