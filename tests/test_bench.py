@@ -24,7 +24,7 @@ from reviewgen.data.synthetic import FEATURES, generate_corpus
 from reviewgen.data.tokens import EOS_ID
 from reviewgen.models.wordlm import ConditionedWordLM
 from tests.reports.tiny_models import make_sentence_vae, make_tense_models
-from tests.test_cli import make_wordlm
+from tests.test_cli import make_charlms, make_wordlm
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +113,12 @@ def test_cli_latency_is_timed_against_the_eager_imports(tmp_path):
     paths = make_sentence_vae(results)
     make_tense_models(results)
     make_wordlm(results, Path(paths["vocab"]))
+    make_charlms(results)
     rows = bench_cli(tmp_path, repeats=1)
-    assert [row.name for row in rows] == ["reviewgen tense convert", "reviewgen sample", "  python -c 'import torch'"]
+    assert [row.name for row in rows] == ["reviewgen tense convert", "reviewgen sample", "reviewgen sample charlm-lstm",
+                                          "  python -c 'import torch'"]
     assert all(row.figures["seconds"] > 0 for row in rows)
-    assert all(row.figures["naive_s"] > 0 for row in rows[:2])
+    assert all(row.figures["naive_s"] > 0 for row in rows[:3])
 
 
 def test_spans_split_a_stage_into_work_and_overhead(tmp_path):

@@ -14,6 +14,7 @@ from reviewgen.data.charcodec import CharCodec
 from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import homotopy
+from reviewgen.models.charlm_onnx import export_charlm_onnx
 from reviewgen.models.registry import load_model, model_class, save_model
 from reviewgen.models.wordlm_onnx import export_wordlm_onnx
 from tests.reports.tiny_models import SENTENCES, make_sentence_vae, make_tense_models
@@ -52,12 +53,14 @@ def make_charlms(root: Path) -> None:
     vocab.save(vocab_path)
     seqs = [vocab.encode(list(s)) for s in SENTENCES]
     ngram = {"order": 3, "vocab_size": len(vocab)}
-    save_model(root / "models" / "charlm-ngram.pt", "ngram-counts", ngram,
-               model_class("ngram-counts")(**ngram).fit(seqs), {"vocab": str(vocab_path)})
+    counts = model_class("ngram-counts")(**ngram).fit(seqs)
+    save_model(root / "models" / "charlm-ngram.pt", "ngram-counts", ngram, counts, {"vocab": str(vocab_path)})
+    counts.save_arrays(root / "models" / "charlm-ngram-counts.npz", str(vocab_path))  # as train_ngram does
     torch.manual_seed(0)
     lstm = {"vocab_size": len(vocab), "cell": "lstm", "emb_dim": 4, "hidden": 8}
-    save_model(root / "models" / "charlm-lstm.pt", "charlm", lstm, model_class("charlm")(**lstm),
-               {"vocab": str(vocab_path)})
+    model = model_class("charlm")(**lstm)
+    save_model(root / "models" / "charlm-lstm.pt", "charlm", lstm, model, {"vocab": str(vocab_path)})
+    export_charlm_onnx(model, {"vocab": str(vocab_path)}, root / "models" / "charlm-lstm-onnx")  # as train_charlm
 
 
 def run(capsys, results: Path, *args: str) -> tuple[int, list[str], str]:
@@ -191,7 +194,8 @@ def test_sample_refuses_values_that_cannot_be_right(capsys, results, args, messa
     (["tense", "convert", "walk", "--from", "sp", "--to", "p"], ["torch"]),  # its ONNX export answers
     (["tense", "generate", "-n", "2"], ["torch"]),
     (["sample", "--model", "wordlm", "-n", "2", "--max-len", "5"], ["torch"]),
-    (["sample", "--model", "charlm-lstm", "-n", "2", "--max-len", "5"], []),
+    (["sample", "--model", "charlm-lstm", "-n", "2", "--max-len", "5"], ["torch"]),
+    (["sample", "--model", "charlm-ngram", "-n", "2", "--max-len", "5"], ["torch"]),
 ])
 def test_a_conversion_or_a_sample_imports_nothing_it_does_not_use(results, command, unused):
     """What a user waits for: the command answers without MLflow, pandas, NLTK and the tense-data tools."""
@@ -208,9 +212,10 @@ def test_a_conversion_or_a_sample_imports_nothing_it_does_not_use(results, comma
                          [({}, 1), ({"OMP_NUM_THREADS": "2"}, 2), ({"SLURM_CPUS_PER_TASK": "3"}, 3)])
 def test_a_command_runs_on_one_thread_unless_the_environment_asks(results, env, threads):
     """A sample is a few dozen small operations: a second thread only waits (seconds on a busy machine)."""
-    code = (f"import sys, torch, reviewgen.cli as cli; seen = [torch.get_num_threads()]; sample = cli.sample_char_lm; "
-            f"cli.sample_char_lm = lambda args: seen.append(torch.get_num_threads()) or sample(args); "
-            f"assert cli.main({['--results', str(results), 'sample', '--model', 'charlm-lstm', '-n', '1']!r}) == 0; "
+    command = ["--results", str(results), "interpolate", "it was loud", "it was quiet", "--steps", "2"]
+    code = (f"import sys, torch, reviewgen.cli as cli; seen = [torch.get_num_threads()]; run = cli.decode_homotopy; "
+            f"cli.decode_homotopy = lambda args: seen.append(torch.get_num_threads()) or run(args); "
+            f"assert cli.main({command!r}) == 0; "
             f"print(*seen, torch.get_num_threads())")
     clean = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
@@ -221,19 +226,31 @@ def test_a_command_runs_on_one_thread_unless_the_environment_asks(results, env, 
     assert after == before  # a caller in the same process keeps its own count
 
 
-@pytest.mark.parametrize("name", ["charlm-ngram", "charlm-lstm"])
-def test_sample_a_character_lm(capsys, results, name):
-    code, out, _ = run(capsys, results, "sample", "--model", name, "-n", "3", "--seed", "4", "--max-len", "30")
+def test_sample_the_count_ngram(capsys, results):
+    code, out, _ = run(capsys, results, "sample", "--model", "charlm-ngram", "-n", "3", "--seed", "4",
+                       "--max-len", "30")
     assert code == 0
-    model, _, extra = load_model(results / "models" / f"{name}.pt")
-    # The count n-gram draws with numpy's generator, the networks with torch's.
-    generator = np.random.default_rng(4) if name == "charlm-ngram" else torch.Generator().manual_seed(4)
-    expected = model.sample(3, 30, 0.8, generator)
+    model, _, extra = load_model(results / "models" / "charlm-ngram.pt")  # the torch file the stage also writes
+    expected = model.sample(3, 30, 0.8, np.random.default_rng(4))
     assert out == ["".join(Vocab.load(extra["vocab"]).decode(ids)) for ids in expected]
     assert len(out) == 3 and any(out)
+
+
+def test_sample_a_neural_character_lm(capsys, results):
+    """From its ONNX export: at a temperature near 0 it decodes what the torch model decodes greedily; a
+    seed repeats its draws."""
+    model, _, extra = load_model(results / "models" / "charlm-lstm.pt")
+    vocab = Vocab.load(extra["vocab"])
+    code, out, _ = run(capsys, results, "sample", "--model", "charlm-lstm", "-n", "2", "--temperature", "1e-4",
+                       "--max-len", "20")
+    assert code == 0 and out == ["".join(vocab.decode(ids)) for ids in model.sample(2, 20, 0.0)]
+    seeded = [run(capsys, results, "sample", "--model", "charlm-lstm", "-n", "3", "--seed", str(seed))[1]
+              for seed in (4, 4, 5)]
+    assert seeded[0] == seeded[1] != seeded[2] and len(seeded[0]) == 3
 
 
 def test_sample_a_character_lm_refuses_features_and_names_its_stage(capsys, results, tmp_path):
     err = one_line_error(capsys, results, "sample", "--model", "charlm-ngram", "--energy", "0.5")
     assert "charlm-ngram is not conditioned on track features" in err
     assert "`dvc repro train_ngram`" in one_line_error(capsys, tmp_path, "sample", "--model", "charlm-ngram")
+    assert "`dvc repro train_charlm@gru`" in one_line_error(capsys, results, "sample", "--model", "charlm-gru")

@@ -22,17 +22,15 @@ from typing import TYPE_CHECKING
 from reviewgen.config import ConfigError, load_params
 from reviewgen.data.feature_ranges import FEATURE_RANGES, classify, describe
 from reviewgen.data.tenses import TENSES
-from reviewgen.pipeline.stages import TENSE_ONNX, WORDLM_ONNX
+from reviewgen.pipeline.stages import CHARLM_ONNX, NGRAM_COUNTS, TENSE_ONNX, WORDLM_ONNX
 
 if TYPE_CHECKING:
     from reviewgen.data.vocab import Vocab
     from reviewgen.inference.tense import OnnxTense
 
-# torch is imported by the commands that run a torch model, never by `tense` and `sample --model wordlm`:
-# they run the model's ONNX export, and importing torch takes longer than the whole conversion or sample.
+# torch is imported only by `interpolate`: `tense` and `sample` run the models' ONNX exports (the count
+# n-gram's arrays), and importing torch takes longer than the whole conversion or sample.
 FEATURES = ("energy", "valence", "danceability", "tempo")
-# Which stage writes each model, for the "missing model" message.
-STAGE_OF = {"charlm-ngram": "train_ngram", "sentence_vae": "train_sentence_vae"}
 TENSE_NAMES = {"sp": "simple present", "tp": "third person", "pg": "present progressive", "p": "simple past"}
 
 
@@ -40,22 +38,23 @@ class CliError(Exception):
     """Something the user can fix: printed as one line, exit status 2."""
 
 
-def model_file(results: Path, name: str) -> Path:
-    path = results / "models" / f"{name}.pt"
-    if not path.exists():
-        stage = STAGE_OF.get(name, f"train_charlm@{name.removeprefix('charlm-')}")
+def trained(path: Path, stage: str, written_last: str | None = None) -> Path:
+    """``path`` (under ``--results``) once ``stage`` has written it (a folder: its ``written_last`` file),
+    else the one-line error that says how to train it."""
+    if not (path / written_last if written_last else path).exists():
         raise CliError(f"{path} not found: train it first with `dvc repro {stage}` "
                        f"(or `snakemake --cores 2 {path}`), from the repository root")
     return path
 
 
+def result_path(results: Path, path: str) -> Path:
+    """A stage's output path, which the stage writes under results/, as --results moves it."""
+    return results / Path(path).relative_to("results")
+
+
 def export_folder(results: Path, path: str, stage: str) -> Path:
-    """A stage's ONNX export folder: the stage writes it under results/, and --results moves that."""
-    folder = results / Path(path).relative_to("results")
-    if not (folder / "meta.json").exists():
-        raise CliError(f"{folder} not found: train it first with `dvc repro {stage}` "
-                       f"(or `snakemake --cores 2 {folder}`), from the repository root")
-    return folder
+    """A stage's ONNX export folder (``meta.json`` is written with the graphs, atomically)."""
+    return trained(result_path(results, path), stage, "meta.json")
 
 
 def onnx_threads() -> int:
@@ -113,7 +112,12 @@ def sample(args: argparse.Namespace) -> list[str]:
     check_sampling(args)
     if args.model == "wordlm":
         return sample_wordlm(args)
-    return on_one_torch_thread(sample_char_lm, args)
+    given = sorted(name for name in FEATURES if getattr(args, name) is not None)
+    if given:
+        raise CliError(f"{args.model} is not conditioned on track features; drop {given}")
+    if args.model == "charlm-ngram":
+        return sample_ngram(args)
+    return sample_char_lm(args)
 
 
 def sample_wordlm(args: argparse.Namespace) -> list[str]:
@@ -139,21 +143,30 @@ def sample_wordlm(args: argparse.Namespace) -> list[str]:
 
 
 def sample_char_lm(args: argparse.Namespace) -> list[str]:
+    """From a neural character LM's ONNX export: no torch to import."""
+    arch = args.model.removeprefix("charlm-")
+    folder = export_folder(args.results, CHARLM_ONNX.format(arch=arch), f"train_charlm@{arch}")
     import numpy as np
-    import torch
 
-    from reviewgen.models.ngram import CharNGramCounts
-    from reviewgen.models.registry import load_model
+    from reviewgen.inference.charlm import OnnxCharLM
 
-    model, _, extra = load_model(model_file(args.results, args.model))
-    vocab = load_vocab(extra, args.vocab)
-    given = sorted(name for name in FEATURES if getattr(args, name) is not None)
-    if given:
-        raise CliError(f"{args.model} is not conditioned on track features; drop {given}")
-    # The counts draw with numpy's generator, as in training; the networks with torch's.
-    generator = (np.random.default_rng(args.seed) if isinstance(model, CharNGramCounts)
-                 else torch.Generator().manual_seed(args.seed))
-    return ["".join(vocab.decode(ids)) for ids in model.sample(args.n, args.max_len, args.temperature, generator)]
+    model = OnnxCharLM(folder, threads=onnx_threads())
+    vocab = load_vocab(model.extra, args.vocab)
+    samples = model.sample(args.n, args.max_len, args.temperature, np.random.default_rng(args.seed))
+    return ["".join(vocab.decode(ids)) for ids in samples]
+
+
+def sample_ngram(args: argparse.Namespace) -> list[str]:
+    """From the count n-gram's arrays: numpy only."""
+    path = trained(result_path(args.results, NGRAM_COUNTS), "train_ngram")
+    import numpy as np
+
+    from reviewgen.models.ngram_counts import CharNGramCounts
+
+    model, vocab_path = CharNGramCounts.load_arrays(path)
+    vocab = load_vocab({"vocab": vocab_path}, args.vocab)
+    return ["".join(vocab.decode(ids)) for ids in model.sample(args.n, args.max_len, args.temperature,
+                                                              np.random.default_rng(args.seed))]
 
 
 def interpolate(args: argparse.Namespace) -> list[str]:
@@ -169,7 +182,7 @@ def decode_homotopy(args: argparse.Namespace) -> list[str]:
     for number, sentence in enumerate((args.s0, args.s1), start=1):
         if not tokenize(sentence):
             raise CliError(f"sentence {number} is empty ({sentence!r}): give at least one word")
-    model, _, extra = load_model(model_file(args.results, "sentence_vae"))
+    model, _, extra = load_model(trained(args.results / "models" / "sentence_vae.pt", "train_sentence_vae"))
     vocab = load_vocab(extra, args.vocab)
     max_len = args.max_len or extra.get("max_tokens", 60) + 1
     try:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
@@ -18,6 +19,9 @@ from reviewgen.config import ConfigError
 from reviewgen.experiments.charlm import count_experiment, neural_experiment
 from reviewgen.experiments.common import StageOutputs
 from reviewgen.experiments.runner import train
+from reviewgen.inference.charlm import OnnxCharLM
+from reviewgen.models.ngram_counts import CharNGramCounts
+from reviewgen.models.registry import load_model
 from tests.conftest import REPO
 
 TRAIN = {"lr": 0.01, "optimizer": "adam", "clip_grad": 1.0, "seed": 5}
@@ -51,8 +55,14 @@ def without_timing(metrics: dict) -> dict:
 def test_neural_stage_trains_logs_and_writes_its_outputs(arch, stream, tiny_data, tracking_store, tmp_path):
     out = outputs(tmp_path, arch)
     cfg = config(arch, epochs=3, stream=stream)
-    metrics = train(neural_experiment(arch, cfg, tiny_data["sentences"], tiny_data["chars"]), out)
+    onnx = tmp_path / f"charlm-{arch}-onnx"
+    metrics = train(neural_experiment(arch, cfg, tiny_data["sentences"], tiny_data["chars"], onnx), out)
 
+    # The export is of the kept weights: it decodes greedily what the model file decodes.
+    model, _, _ = load_model(out.model)
+    exported = OnnxCharLM(onnx)
+    assert exported.extra == {"vocab": str(tiny_data["chars"])}
+    assert exported.sample(2, 40, 0.0, np.random.default_rng(0)) == model.sample(2, 40, 0.0)
     history = pd.read_csv(out.history)
     assert list(history["epoch"]) == [1, 2, 3]
     assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
@@ -76,8 +86,13 @@ def test_neural_stage_trains_logs_and_writes_its_outputs(arch, stream, tiny_data
 
 def test_count_ngram_stage(tiny_data, tracking_store, tmp_path):
     out = outputs(tmp_path, "ngram")
-    metrics = train(count_experiment(config("lstm"), tiny_data["sentences"], tiny_data["chars"]), out)
+    counts = tmp_path / "charlm-ngram-counts.npz"
+    metrics = train(count_experiment(config("lstm"), tiny_data["sentences"], tiny_data["chars"], counts), out)
     assert 0 < metrics["test_bits_per_char"] < 8
+    model, _, extra = load_model(out.model)
+    loaded, vocab = CharNGramCounts.load_arrays(counts)  # what `reviewgen sample` reads, without torch
+    assert vocab == extra["vocab"] == str(tiny_data["chars"])
+    assert loaded.sample(4, 30, 1.0, np.random.default_rng(1)) == model.sample(4, 30, 1.0, np.random.default_rng(1))
     assert metrics["valid_bits_per_char"] > pd.read_csv(out.history)["train_bits_per_char"].iloc[0]
 
 
@@ -92,6 +107,7 @@ def test_same_params_give_the_same_metrics(stream, tiny_data, tracking_store, tm
 def run_stage_command(cfg: dict, data: dict, out: StageOutputs) -> list[str]:
     return [sys.executable, str(REPO / "workflow/scripts/train_charlm.py"), "--config-json", json.dumps(cfg),
             "--arch", "hand", "--sentences", str(data["sentences"]), "--vocab", str(data["chars"]),
+            "--onnx-out", str(out.model.with_name("charlm-hand-onnx")),
             "--model-out", str(out.model), "--metrics-out", str(out.metrics), "--history-out", str(out.history),
             "--samples-out", str(out.samples), "--checkpoint", str(out.checkpoint)]
 

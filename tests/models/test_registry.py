@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from reviewgen.models.charrnn import CharRNNLM
-from reviewgen.models.ngram import CharNGramCounts
+from reviewgen.models.ngram_counts import CharNGramCounts
 from reviewgen.models.registry import load_model, model_class, save_model
 
 CASES = {

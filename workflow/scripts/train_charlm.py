@@ -14,10 +14,12 @@ def main() -> None:
     parser.add_argument("--arch", required=True, help="its name in charlm.archs (its section: charlm.<arch>)")
     parser.add_argument("--sentences", required=True)
     parser.add_argument("--vocab", required=True)
+    parser.add_argument("--onnx-out", required=True, help="folder for the model's ONNX export (reviewgen sample)")
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["charlm.data", "charlm.sampling", f"charlm.{args.arch}", "runtime"])
-    train(neural_experiment(args.arch, cfg, Path(args.sentences), Path(args.vocab)), StageOutputs.from_args(args))
+    exp = neural_experiment(args.arch, cfg, Path(args.sentences), Path(args.vocab), Path(args.onnx_out))
+    train(exp, StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

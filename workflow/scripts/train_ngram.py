@@ -13,10 +13,12 @@ def main() -> None:
     parser = stage_parser(__doc__)
     parser.add_argument("--sentences", required=True)
     parser.add_argument("--vocab", required=True)
+    parser.add_argument("--counts-out", required=True, help="the counts as arrays (reviewgen sample, no torch)")
     add_output_arguments(parser, checkpoint=False)
     args = parser.parse_args()
     cfg = stage_config(args, ["charlm.data", "charlm.sampling", "charlm.ngram"])
-    train(count_experiment(cfg, Path(args.sentences), Path(args.vocab)), StageOutputs.from_args(args))
+    exp = count_experiment(cfg, Path(args.sentences), Path(args.vocab), Path(args.counts_out))
+    train(exp, StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

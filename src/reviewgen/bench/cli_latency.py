@@ -1,9 +1,10 @@
 """How long ``reviewgen`` takes to answer one conversion or one sample, each against its naive baseline.
 
-A conversion runs the tense model's ONNX export under onnxruntime; its baseline is the conversion a user
-would write with the torch model file (``load_model`` and ``TenseCVAE.convert``), torch's import included.
-A sample runs the torch model; its baseline is the same call with the imports the CLI made before they
-moved into the commands that need them, and torch's default threads."""
+Each command runs a model's ONNX export under onnxruntime. A conversion's baseline, and a character LM's
+sample's, is what a user would write with the torch model file (``load_model`` and the model's
+``convert`` or ``sample``), torch's import included. The word LM's sample's baseline is the same command
+with the imports the CLI made before they moved into the commands that need them, and torch's default
+threads."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from reviewgen.bench.timing import Row, interleaved_median_seconds, median_secon
 COMMANDS = {
     "tense convert": ["tense", "convert", "abandon", "--from", "sp", "--to", "p"],
     "sample": ["sample", "--model", "wordlm", "-n", "3"],
+    "sample charlm-lstm": ["sample", "--model", "charlm-lstm", "-n", "3"],
 }
 # What importing reviewgen.cli pulled in before: NLTK (homotopy's BLEU and tokenizer, the tense metrics),
 # pandas, wordfreq and lemminflect (the tense dataset builder), jsonschema (params validation).
@@ -40,11 +42,20 @@ TORCH_CONVERT = (
     "codec = CharCodec(extra['chars']); chars, _ = codec.batch(['abandon']); "
     "print(codec.decode(model.convert(chars, torch.tensor([0]), torch.tensor([3]))[0]))"
 )
+# The same sample through the torch model, as a user without the ONNX export would draw it.
+TORCH_SAMPLE = (
+    "import torch; from reviewgen.data.vocab import Vocab; from reviewgen.models.registry import load_model; "
+    "torch.set_num_threads(1); model, _, extra = load_model('results/models/charlm-lstm.pt'); "
+    "vocab = Vocab.load(extra['vocab']); "
+    "print(*(''.join(vocab.decode(ids)) for ids in model.sample(3, 200, 0.8)), sep='\\n')"
+)
 NAIVE = {
     "tense convert": ("naive: the torch model file, torch imported", lambda root: run(root, sys.executable, "-c",
                                                                                        TORCH_CONVERT)),
     "sample": ("naive: with the CLI's former eager imports and threads",
                lambda root: _cli(root, EAGER, COMMANDS["sample"], EAGER_ENV)),
+    "sample charlm-lstm": ("naive: the torch model file, torch imported",
+                           lambda root: run(root, sys.executable, "-c", TORCH_SAMPLE)),
 }
 
 
@@ -62,5 +73,5 @@ def bench_cli(root: Path, repeats: int) -> list[Row]:
                         note=f"{note}; target <= 1.5 s"))
     floor = median_seconds(lambda: run(root, sys.executable, "-c", "import torch"), repeats, warmup=0)
     rows.append(Row("cli", "  python -c 'import torch'", {"seconds": floor},
-                    note="the floor of a command that runs a torch model (sample); tense runs none"))
+                    note="the floor of a command that runs a torch model (interpolate); tense and sample run none"))
     return rows

@@ -20,8 +20,10 @@ from reviewgen.evaluation.metrics import bits_per_char
 from reviewgen.experiments.common import setup_runtime, train_settings
 from reviewgen.experiments.lm_data import char_splits, held_out_nll, sequence_batches, token_loss, window_batches
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
+from reviewgen.models.charlm_onnx import export_charlm_onnx
 from reviewgen.models.charrnn import CharRNNLM
-from reviewgen.models.ngram import CharNGramCounts, FeedForwardNGramLM
+from reviewgen.models.ngram import FeedForwardNGramLM
+from reviewgen.models.ngram_counts import CharNGramCounts
 from reviewgen.training.streams import StreamStep, stream_batches, stream_tokens
 from reviewgen.training.trainer import StepOutput, TrainConfig, TrainResult
 
@@ -83,8 +85,10 @@ def sampling_settings(cfg: dict[str, Any]) -> tuple[list[float], int, int]:
     return temperatures, per, get(section, "max_len", int, "charlm.sampling", minimum=1)
 
 
-def neural_experiment(arch: str, cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experiment:
-    """One neural character LM, trained by the runner; its evaluation is held-out bits per character."""
+def neural_experiment(arch: str, cfg: dict[str, Any], sentences: Path, vocab_path: Path,
+                      onnx_out: Path | None = None) -> Experiment:
+    """One neural character LM, trained by the runner; its evaluation is held-out bits per character.
+    With ``onnx_out`` the kept weights are also exported there (``reviewgen sample`` runs them)."""
     name, where = f"charlm-{arch}", f"charlm.{arch}"
     section = cfg[where]
     runtime = setup_runtime(cfg["runtime"])
@@ -126,7 +130,10 @@ def neural_experiment(arch: str, cfg: dict[str, Any], sentences: Path, vocab_pat
         temperatures, per, max_len = sampling_settings(cfg)
         generator = torch.Generator(fitted.device).manual_seed(config.seed)
         samples = {t: model.sample(per, max_len, t, generator=generator) for t in temperatures}
-        return Outcome(metrics, format_samples(name, vocab, samples), extra={"vocab": str(vocab_path)})
+        extra = {"vocab": str(vocab_path)}
+        if onnx_out is not None:
+            export_charlm_onnx(model, extra, onnx_out)
+        return Outcome(metrics, format_samples(name, vocab, samples), extra=extra)
 
     return Experiment(
         name=name, family="charlm", kind=kind, hparams=hparams,
@@ -136,8 +143,10 @@ def neural_experiment(arch: str, cfg: dict[str, Any], sentences: Path, vocab_pat
     )
 
 
-def count_experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experiment:
-    """The maximum-likelihood character n-gram: counted, not trained; evaluated with add-k smoothing."""
+def count_experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path,
+                     counts_out: Path | None = None) -> Experiment:
+    """The maximum-likelihood character n-gram: counted, not trained; evaluated with add-k smoothing.
+    With ``counts_out`` the counts are also written there as arrays (``reviewgen sample`` reads them)."""
     section, name = cfg["charlm.ngram"], "charlm-ngram"
     order = get(section, "order", int, "charlm.ngram", minimum=1)
     add_k = get(section, "add_k", float, "charlm.ngram", minimum=0.0)
@@ -166,6 +175,8 @@ def count_experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> 
         temperatures, per, max_len = sampling_settings(cfg)
         rng = np.random.default_rng(get(cfg["charlm.data"], "seed", int, "charlm.data"))
         samples = {t: model.sample(per, max_len, t, rng) for t in temperatures}
+        if counts_out is not None:
+            model.save_arrays(counts_out, str(vocab_path))
         return Outcome(metrics, format_samples(name, vocab, samples), extra={"vocab": str(vocab_path)})
 
     return Experiment(

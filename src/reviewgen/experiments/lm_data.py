@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
-from reviewgen.models.ngram import ngram_windows
+from reviewgen.models.ngram_counts import ngram_windows
 from reviewgen.training.batching import bucket_batches, lm_inputs_targets, pad_batch
 from reviewgen.training.trainer import StepOutput, to_device
 

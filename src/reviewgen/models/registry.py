@@ -39,7 +39,7 @@ class Model(Protocol):
 # A new model kind needs only one line here: its class as "module:Class".
 MODEL_KINDS: dict[str, str] = {
     "charlm": "reviewgen.models.charrnn:CharRNNLM",
-    "ngram-counts": "reviewgen.models.ngram:CharNGramCounts",
+    "ngram-counts": "reviewgen.models.ngram_counts:CharNGramCounts",
     "ffngram": "reviewgen.models.ngram:FeedForwardNGramLM",
     "wordlm": "reviewgen.models.wordlm:ConditionedWordLM",
     "sentence_vae": "reviewgen.models.sentence_vae:SentenceVAE",

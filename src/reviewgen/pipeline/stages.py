@@ -115,6 +115,8 @@ TRUTH = "data/raw/synthetic_truth.json"
 TENSE = {name: f"data/processed/tense/{name}.txt" for name in ("train", "valid", "test", "reference")}
 TENSE_ONNX = "results/models/tense_cvae-{variant}-onnx"
 WORDLM_ONNX = "results/models/wordlm-onnx"
+CHARLM_ONNX = "results/models/charlm-{arch}-onnx"
+NGRAM_COUNTS = "results/models/charlm-ngram-counts.npz"
 # report_overview's folder of plots; it also holds the long tables the multi-model DVC charts draw.
 PLOTS = "results/plots"
 # External files (params `reviews.path`, `features.csv_path`) live here: DVC depends on the folder.
@@ -175,17 +177,21 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
     ),
     Stage(
         "train_ngram",
-        args="--sentences {input.sentences} --vocab {input.vocab}" + TRAIN_OUTPUT_ARGS + " --log-file {log}",
+        args="--sentences {input.sentences} --vocab {input.vocab} --counts-out {output.counts}"
+             + TRAIN_OUTPUT_ARGS + " --log-file {log}",
         inputs={"sentences": SENTENCES, "vocab": CHARS},
-        outputs=_training("charlm-ngram", plot_y="valid_bits_per_char"),
+        # The counts as plain arrays beside the model file: what `reviewgen sample` reads, without torch.
+        outputs=_training("charlm-ngram", plot_y="valid_bits_per_char") | {"counts": Output(NGRAM_COUNTS)},
         params=("charlm.data", "charlm.sampling", "charlm.ngram"),
         resources=Resources(threads=1, mem_mb=4000, runtime=30, benchmark=True),
     ),
     Stage(
         "train_charlm",
-        args="--arch {wildcards.arch} --sentences {input.sentences} --vocab {input.vocab}" + RESUMABLE_ARGS,
+        args="--arch {wildcards.arch} --sentences {input.sentences} --vocab {input.vocab} --onnx-out {output.onnx}"
+             + RESUMABLE_ARGS,
         inputs={"sentences": SENTENCES, "vocab": CHARS},
-        outputs=_training("charlm-{arch}"),
+        # The ONNX export beside the model file: what `reviewgen sample` runs, without importing torch.
+        outputs=_training("charlm-{arch}") | {"onnx": Output(CHARLM_ONNX, folder=True)},
         params=("charlm.data", "charlm.sampling", "charlm.{arch}", "runtime"),
         repeat=Repeat("charlm.archs", "arch"), checkpoint="results/checkpoints/charlm-{arch}.pt",
         # A second thread does not speed up a character RNN at batch 64, so on 2 cores two
