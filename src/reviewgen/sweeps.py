@@ -71,7 +71,8 @@ def finish_sweep(parent_file: Path, metrics_files: list[Path], md_out: Path, csv
         rows.append({"point": point, **dict(p.split("=", 1) for p in point.split(",")), **numbers})
     table = pd.DataFrame(rows)
     write_csv(csv_out, table)
-    shown = [c for c in table.columns if c in {"point", "bleu_reference", "bleu_heldout", "gaussian_score",
+    shown = [c for c in table.columns if c in {"point", "bleu_valid", "bleu_reference", "bleu_heldout",
+                                               "gaussian_score", "gaussian_distinct_verbs",
                                                "gaussian_score_aggregate_prior", "test_kl", "test_nll",
                                                "active_units", "prior_samples_distinct", "seconds_per_epoch"}]
     write_text(md_out, f"# Sweep {parent['sweep']}\n\nParent MLflow run `{parent['run_id']}`; one child run "

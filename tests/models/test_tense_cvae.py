@@ -191,6 +191,21 @@ def test_prior_cover_decodes_each_draw_as_the_verb_of_the_densest_posterior():
     assert cover.nearest(points).tolist() == [0, 1]
 
 
+@pytest.mark.parametrize(("exponent", "owner"), [(1.0, 0), (0.5, 1), (0.0, 1)])
+def test_the_variance_exponent_narrows_the_lead_of_broad_posteriors(exponent, owner):
+    """At 1.1, verb 0 (mean 0, variance 1) is denser than verb 1 (mean 2, variance 4), though farther;
+    with the variances raised to 0.5 (verb 1's is then 2) or 0 (distance alone) verb 1 wins."""
+    chars, lengths, _ = _batch([(w, t) for w in WORDS for t in range(4)])
+    cover = PriorCover(chars, lengths, n_tenses=4, variance_exponent=exponent)
+    cover.mu, cover.logvar = torch.zeros(2, 4), torch.zeros(2, 4)
+    cover.mu[1, 0], cover.logvar[1, 0] = 2.0, torch.log(torch.tensor(4.0))
+    point = torch.zeros(1, 4)
+    point[0, 0] = 1.1
+    assert cover.nearest(point).tolist() == [owner]
+    with pytest.raises(ValueError, match="variance_exponent"):
+        PriorCover(chars, lengths, n_tenses=4, variance_exponent=1.5)
+
+
 def test_prior_cover_keeps_float32_posteriors_under_bf16_autocast_and_picks_the_exact_densest_verb():
     model = _tiny()
     chars, lengths, _ = _batch([(w, t) for w in WORDS for t in range(4)])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
 import pytest
+import yaml
 from mlflow import MlflowClient
 
 from tests.conftest import REPO, make_pipeline_copy, tool_env
@@ -21,8 +23,15 @@ def test_default_sweeps_expand_to_one_job_per_point():
                           env=tool_env(REPO), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     jobs = re.findall(r"^(?:local)?rule (sweep\w+):$", proc.stdout, flags=re.M)
-    assert jobs.count("sweep_tense_point") == 4 + 3 and jobs.count("sweep_sentence_vae_point") == 3
-    assert jobs.count("sweep_parent") == 3 and jobs.count("sweep_summary") == 3
+    sweeps = yaml.safe_load((REPO / "params.yaml").read_text())["sweeps"]
+
+    def points(stage: str) -> int:
+        return sum(math.prod(len(values) for values in sweep["grid"].values())
+                   for sweep in sweeps.values() if sweep["stage"] == stage)
+
+    assert jobs.count("sweep_tense_point") == points("tense") and points("tense") > 0
+    assert jobs.count("sweep_sentence_vae_point") == points("sentence_vae") > 0
+    assert jobs.count("sweep_parent") == len(sweeps) == jobs.count("sweep_summary")
     assert jobs.count("sweep_tense_tradeoff") == 1  # the trade-off plot of tense_kl_weight
 
 
@@ -31,8 +40,6 @@ def test_two_points_train_under_one_parent_run(tmp_path):
     copy.set_params({"sweeps": {"schedules": {"stage": "tense", "grid": {"kl.kind": ["monotonic", "cyclical"]}}}})
     params = copy.root / "params.yaml"
     # Only the sweep under test: drop the default ones from the copy.
-    import yaml
-
     loaded = yaml.safe_load(params.read_text())
     loaded["sweeps"] = {"schedules": loaded["sweeps"]["schedules"]}
     params.write_text(yaml.safe_dump(loaded, sort_keys=False))

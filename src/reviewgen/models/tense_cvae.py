@@ -230,7 +230,14 @@ class TenseCVAE(nn.Module):
 
 class PriorCover:
     """A decoding loss on z ~ N(0, I): each draw is decoded, attention hidden, into the four forms of the
-    training verb whose posterior is densest at that z.
+    training verb whose posterior is densest at that z (``variance_exponent`` 1).
+
+    With a code far above ln(number of verbs) nats the posteriors are narrow and most draws land far
+    from all of them, where the broadest few posteriors are the densest: they take most of the prior,
+    and the generator collapses onto a few verbs. ``variance_exponent`` below 1 compares the posteriors
+    as if each variance were raised to that power, narrowing the gap between broad and narrow ones; at
+    0 a draw goes to the nearest posterior mean, which gives every verb a cell, more cells than the
+    decoder learns in a short training. In between is a trade-off of hits against distinct verbs.
 
     The ELBO trains the noise path only at posterior samples; where two verbs' posteriors overlap it
     learns a blend, and the four tenses, decoded independently, may then pick different verbs. This
@@ -241,10 +248,13 @@ class PriorCover:
     encoding all four every epoch was a large share of an epoch's time in the profile.
     """
 
-    def __init__(self, chars: torch.Tensor, lengths: torch.Tensor, n_tenses: int):
+    def __init__(self, chars: torch.Tensor, lengths: torch.Tensor, n_tenses: int, variance_exponent: float = 1.0):
         """``chars``/``lengths``: every training word (chars + ``<eos>``, right-padded), verb-major
         (``n_verbs * n_tenses`` rows, in tense order); they are also the decoder's targets."""
+        if not 0.0 <= variance_exponent <= 1.0:
+            raise ValueError(f"variance_exponent must lie in [0, 1], got {variance_exponent}")
         self.chars, self.lengths, self.n_tenses = chars, lengths, n_tenses
+        self.variance_exponent = variance_exponent
         self.tenses = torch.arange(n_tenses).repeat(len(chars) // n_tenses)
         self.mu = self.logvar = None
         self.epoch: int | None = None
@@ -265,13 +275,14 @@ class PriorCover:
 
     @torch.no_grad()
     def nearest(self, z: torch.Tensor) -> torch.Tensor:
-        """For each row of ``z``, the verb whose posterior density is highest there.
+        """For each row of ``z``, the verb whose posterior density is highest there (each variance raised
+        to ``variance_exponent``).
 
         The Mahalanobis term expanded into two matrix products, ``sum (z - mu)^2 / var = z^2 . 1/var
         - 2 z . mu/var + sum mu^2/var``, rather than a ``[draws, verbs, latent]`` difference tensor; in
         float32 even under bf16 autocast, where an argmin over thousands of verbs would be rounding noise."""
         with torch.autocast(z.device.type, enabled=False):
-            z, mu, logvar = z.float(), self.mu.float(), self.logvar.float()
+            z, mu, logvar = z.float(), self.mu.float(), self.logvar.float() * self.variance_exponent
             precision = torch.exp(-logvar)
             constant = (mu.pow(2) * precision + logvar).sum(dim=1)
             distance = z.pow(2) @ precision.T - 2 * z @ (mu * precision).T + constant
