@@ -254,3 +254,6 @@ def test_sample_a_character_lm_refuses_features_and_names_its_stage(capsys, resu
     assert "charlm-ngram is not conditioned on track features" in err
     assert "`dvc repro train_ngram`" in one_line_error(capsys, tmp_path, "sample", "--model", "charlm-ngram")
     assert "`dvc repro train_charlm@gru`" in one_line_error(capsys, results, "sample", "--model", "charlm-gru")
+    for name in ("sentence_vae", "lstm", "charlm-"):
+        assert "cannot sample: use wordlm, charlm-ngram or charlm-<arch>" in one_line_error(
+            capsys, results, "sample", "--model", name)

@@ -117,6 +117,9 @@ def sample(args: argparse.Namespace) -> list[str]:
         raise CliError(f"{args.model} is not conditioned on track features; drop {given}")
     if args.model == "charlm-ngram":
         return sample_ngram(args)
+    if not args.model.startswith("charlm-") or args.model == "charlm-":
+        raise CliError(f"--model {args.model!r} cannot sample: use wordlm, charlm-ngram or charlm-<arch> "
+                       f"(an entry of charlm.archs in params.yaml)")
     return sample_char_lm(args)
 
 
