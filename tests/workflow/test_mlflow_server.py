@@ -84,7 +84,8 @@ def trained(server, tmp_path_factory):
             ["python", "workflow/scripts/train_charlm.py", "--arch", arch,
              "--sentences", "data/processed/sentences.parquet", "--vocab", "data/processed/vocab_chars.json",
              "--model-out", outs["models"], "--metrics-out", outs["metrics"], "--history-out", outs["histories"],
-             "--samples-out", outs["samples"], "--checkpoint", f"results/checkpoints/charlm-{arch}.pt"],
+             "--samples-out", outs["samples"], "--checkpoint", f"results/checkpoints/charlm-{arch}.pt",
+             "--onnx-out", f"results/models/charlm-{arch}-onnx"],
             cwd=copy.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for arch, proc in procs.items():
         output, _ = proc.communicate(timeout=600)
