@@ -155,8 +155,7 @@ def sample_char_lm(args: argparse.Namespace) -> list[str]:
 
     model = OnnxCharLM(folder, threads=onnx_threads())
     vocab = load_vocab(model.extra, args.vocab)
-    samples = model.sample(args.n, args.max_len, args.temperature, np.random.default_rng(args.seed))
-    return ["".join(vocab.decode(ids)) for ids in samples]
+    return char_texts(vocab, model.sample(args.n, args.max_len, args.temperature, np.random.default_rng(args.seed)))
 
 
 def sample_ngram(args: argparse.Namespace) -> list[str]:
@@ -168,8 +167,12 @@ def sample_ngram(args: argparse.Namespace) -> list[str]:
 
     model, vocab_path = CharNGramCounts.load_arrays(path)
     vocab = load_vocab({"vocab": vocab_path}, args.vocab)
-    return ["".join(vocab.decode(ids)) for ids in model.sample(args.n, args.max_len, args.temperature,
-                                                              np.random.default_rng(args.seed))]
+    return char_texts(vocab, model.sample(args.n, args.max_len, args.temperature, np.random.default_rng(args.seed)))
+
+
+def char_texts(vocab: Vocab, samples: list[list[int]]) -> list[str]:
+    """Character ids as the text they spell."""
+    return ["".join(vocab.decode(ids)) for ids in samples]
 
 
 def interpolate(args: argparse.Namespace) -> list[str]:

@@ -7,22 +7,20 @@ numpy's generator): a recurrent model from a zero state, the feed-forward n-gram
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from reviewgen.data.tokens import BOS_ID
-from reviewgen.inference.decoding import autoregress, open_sessions
+from reviewgen.inference.decoding import autoregress, open_export
 
 
 class OnnxCharLM:
     def __init__(self, folder: str | Path, threads: int = 1):
-        folder = Path(folder)
-        self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
+        self.meta, sessions = open_export(folder, ("step",), threads)
         self.extra: dict[str, Any] = self.meta["extra"]
-        self.session = open_sessions(folder, ("step",), threads)["step"]
+        self.session = sessions["step"]
 
     def sample(self, n: int, max_len: int, temperature: float, rng: np.random.Generator) -> list[list[int]]:
         """``n`` sequences of character ids, each to ``<eos>`` or ``max_len`` ids."""

@@ -7,8 +7,10 @@ leaves the batch. Draws come from numpy's generator, so a seed repeats here, not
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -23,6 +25,13 @@ def open_sessions(folder: Path, names: tuple[str, ...], threads: int) -> dict[st
     options.intra_op_num_threads = options.inter_op_num_threads = threads
     return {name: ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
             for name in names}
+
+
+def open_export(folder: str | Path, names: tuple[str, ...],
+                threads: int) -> tuple[dict[str, Any], dict[str, ort.InferenceSession]]:
+    """An export folder's ``meta.json`` and one session per graph named in ``names``."""
+    folder = Path(folder)
+    return json.loads((folder / "meta.json").read_text()), open_sessions(folder, names, threads)
 
 
 def next_ids(logits: np.ndarray, temperature: float, rng: np.random.Generator | None) -> np.ndarray:

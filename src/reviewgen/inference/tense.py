@@ -8,27 +8,24 @@ from numpy's generator, so a seed gives the same verbs here every time (not the 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from reviewgen.data.charcodec import CharCodec
-from reviewgen.inference.decoding import autoregress, open_sessions
+from reviewgen.inference.decoding import autoregress, open_export
 
 
 class OnnxTense:
     def __init__(self, folder: str | Path, threads: int = 1):
-        folder = Path(folder)
-        meta = json.loads((folder / "meta.json").read_text())
+        meta, self.sessions = open_export(folder, ("read", "start", "step"), threads)
         self.codec = CharCodec(meta["chars"])
         self.tenses: list[str] = meta["tenses"]
         self.states: list[str] = meta["states"]
         self.latent: int = meta["latent"]
         self.memory_size: int = meta["memory_size"]
-        prior = np.load(folder / "prior.npz")
+        prior = np.load(Path(folder) / "prior.npz")
         self.prior_mu, self.prior_logvar = prior["mu"], prior["logvar"]
-        self.sessions = open_sessions(folder, ("read", "start", "step"), threads)
 
     def greedy(self, z: np.ndarray, tense: np.ndarray, memory: np.ndarray | None = None,
                max_len: int = 20) -> list[list[int]]:

@@ -7,22 +7,20 @@ the feature scaler, the feature medians and the range of the features seen in tr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from reviewgen.inference.decoding import autoregress, open_sessions
+from reviewgen.inference.decoding import autoregress, open_export
 
 
 class OnnxWordLM:
     def __init__(self, folder: str | Path, threads: int = 1):
-        folder = Path(folder)
-        meta = json.loads((folder / "meta.json").read_text())
+        meta, sessions = open_export(folder, ("step",), threads)
         self.layers, self.hidden, self.n_features = meta["layers"], meta["hidden"], meta["n_features"]
         self.extra: dict[str, Any] = meta["extra"]
-        self.session = open_sessions(folder, ("step",), threads)["step"]
+        self.session = sessions["step"]
 
     def sample(self, features: np.ndarray, max_len: int, temperature: float,
                rng: np.random.Generator) -> list[list[int]]:
