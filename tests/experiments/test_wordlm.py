@@ -96,3 +96,18 @@ def test_the_condition_prior_is_added_in_training_only():
     ctx = StepContext(epoch=1, global_step=0, training=True, state={})
     trained = conditioned_step(model.eval(), batch, ctx).loss  # eval mode: no dropout, same logits
     assert float(trained - plain) == pytest.approx(0.1 * V)
+
+
+def test_samples_file_reads_as_text():
+    """The samples file joins Treebank tokens as a reader writes them: quotes as ", not `` ''."""
+    from reviewgen.data.vocab import Vocab
+    from reviewgen.experiments.wordlm import sample_text
+
+    vocab = Vocab.from_counts({"``": 3, "''": 3, "loud": 3, "songs": 3, ".": 3, ",": 3})
+    torch.manual_seed(0)
+    model = ConditionedWordLM(len(vocab), n_features=1, emb_dim=6, hidden=8).eval()
+    sampling = {"per_value": 10, "temperature": 1.0, "max_len": 10, "values": [0.2, 0.8]}
+    lines = sample_text(model, vocab, FeatureScaler(["energy"], [0.5], [0.2]), [0.5], sampling, seed=1)
+    body = [line for line in lines.splitlines() if not line.startswith("#")]
+    assert any('"' in line for line in body)  # the untrained model draws quotes often
+    assert not any(mark in line for line in body for mark in ("``", "''"))
