@@ -3,9 +3,10 @@ import pytest
 import torch
 
 from reviewgen.data.scaling import FeatureScaler
+from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.conditioning import marginal_draws
 from reviewgen.experiments.lm_data import held_out_nll, sequence_batches
-from reviewgen.experiments.wordlm import Split, conditioned_step, held_out_metrics, sequence_logprobs
+from reviewgen.experiments.wordlm import Split, conditioned_step, held_out_metrics, sample_text, sequence_logprobs
 from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.trainer import StepContext
 
@@ -100,9 +101,6 @@ def test_the_condition_prior_is_added_in_training_only():
 
 def test_samples_file_reads_as_text():
     """The samples file joins Treebank tokens as a reader writes them: quotes as ", not `` ''."""
-    from reviewgen.data.vocab import Vocab
-    from reviewgen.experiments.wordlm import sample_text
-
     vocab = Vocab.from_counts({"``": 3, "''": 3, "loud": 3, "songs": 3, ".": 3, ",": 3})
     torch.manual_seed(0)
     model = ConditionedWordLM(len(vocab), n_features=1, emb_dim=6, hidden=8).eval()
