@@ -128,7 +128,6 @@ def sample_wordlm(args: argparse.Namespace) -> list[str]:
     folder = export_folder(args.results, WORDLM_ONNX, "train_wordlm")
     import numpy as np
 
-    from reviewgen.data.detokenize import detokenize  # samples read as text: NLTK's import, well within budget
     from reviewgen.data.scaling import FeatureScaler
     from reviewgen.inference.wordlm import OnnxWordLM
 
@@ -143,6 +142,9 @@ def sample_wordlm(args: argparse.Namespace) -> list[str]:
     except ValueError as err:
         raise CliError(str(err)) from err
     samples = model.sample(np.tile(row, (args.n, 1)), args.max_len, args.temperature, np.random.default_rng(args.seed))
+    # Samples read as text. NLTK's import comes after the checks above, so a refused value does not pay it.
+    from reviewgen.data.detokenize import detokenize
+
     return [detokenize(vocab.decode(ids)) for ids in samples]
 
 

@@ -18,20 +18,17 @@ import onnxruntime as ort
 from reviewgen.data.tokens import BOS_ID, EOS_ID, PAD_ID
 
 
-def open_sessions(folder: Path, names: tuple[str, ...], threads: int) -> dict[str, ort.InferenceSession]:
-    """One onnxruntime session per graph ``folder/<name>.onnx``, on the CPU with ``threads`` threads."""
+def open_export(folder: str | Path, names: tuple[str, ...],
+                threads: int) -> tuple[dict[str, Any], dict[str, ort.InferenceSession]]:
+    """An export folder's ``meta.json`` and one onnxruntime session per graph ``<name>.onnx`` in ``names``,
+    on the CPU with ``threads`` threads."""
+    folder = Path(folder)
     options = ort.SessionOptions()
     # A command decodes a few rows at a time: a second thread mostly waits to be scheduled.
     options.intra_op_num_threads = options.inter_op_num_threads = threads
-    return {name: ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
-            for name in names}
-
-
-def open_export(folder: str | Path, names: tuple[str, ...],
-                threads: int) -> tuple[dict[str, Any], dict[str, ort.InferenceSession]]:
-    """An export folder's ``meta.json`` and one session per graph named in ``names``."""
-    folder = Path(folder)
-    return json.loads((folder / "meta.json").read_text()), open_sessions(folder, names, threads)
+    sessions = {name: ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
+                for name in names}
+    return json.loads((folder / "meta.json").read_text()), sessions
 
 
 def next_ids(logits: np.ndarray, temperature: float, rng: np.random.Generator | None) -> np.ndarray:
