@@ -132,3 +132,21 @@ def test_logging_a_model_maps_no_installed_distributions(mlflow_store, monkeypat
     # put back after the call, for any other model this process logs
     check = environment.warn_dependency_requirement_mismatches
     assert check is requirements_utils.warn_dependency_requirement_mismatches
+
+
+def test_word_model_samples_read_as_sentences(tmp_path):
+    """The pyfunc's word-model samples are detokenised like the samples files: no Treebank quote marks,
+    clitics re-attached."""
+    from reviewgen.models.sentence_vae import SentenceVAE
+    from reviewgen.tracking_model import ReviewgenSampler
+
+    vocab = Vocab(list(SPECIALS) + ["``", "it", "does", "n't", "''", "."])
+    vocab.save(tmp_path / "vocab.json")
+    hparams = {"vocab_size": len(vocab), "emb_dim": 8, "hidden": 8, "latent": 4}
+    save_model(tmp_path / "vae.pt", "sentence_vae", hparams, SentenceVAE(**hparams),
+               extra={"vocab": str(tmp_path / "vocab.json")})
+    sampler = ReviewgenSampler()
+    sampler.load_context(Context(model=str(tmp_path / "vae.pt"), vocab=str(tmp_path / "vocab.json")))
+    tokens = ["``", "it", "does", "n't", "''", "."]
+    sampler.model.decode_sample = lambda z, *args: [vocab.encode(tokens, add_eos=True)] * len(z)
+    assert sampler.predict(None, pd.DataFrame([{"n": 2}])) == ['"it doesn\'t".'] * 2

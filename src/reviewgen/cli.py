@@ -143,9 +143,9 @@ def sample_wordlm(args: argparse.Namespace) -> list[str]:
         raise CliError(str(err)) from err
     samples = model.sample(np.tile(row, (args.n, 1)), args.max_len, args.temperature, np.random.default_rng(args.seed))
     # Samples read as text. NLTK's import comes after the checks above, so a refused value does not pay it.
-    from reviewgen.data.detokenize import detokenize
+    from reviewgen.data.detokenize import decode_text
 
-    return [detokenize(vocab.decode(ids)) for ids in samples]
+    return [decode_text(vocab, ids) for ids in samples]
 
 
 def sample_char_lm(args: argparse.Namespace) -> list[str]:
@@ -175,7 +175,7 @@ def sample_ngram(args: argparse.Namespace) -> list[str]:
 
 def char_texts(vocab: Vocab, samples: list[list[int]]) -> list[str]:
     """Character ids as the text they spell."""
-    return ["".join(vocab.decode(ids)) for ids in samples]
+    return [vocab.spell(ids) for ids in samples]
 
 
 def interpolate(args: argparse.Namespace) -> list[str]:

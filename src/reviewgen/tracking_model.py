@@ -99,18 +99,20 @@ class ReviewgenSampler(mlflow.pyfunc.PythonModel):
             raise ValueError(f"{self.kind} is not conditioned on track features; drop {sorted(features)}")
         if self.kind == "ngram-counts":
             ids = self.model.sample(n, max_len, temperature, np.random.default_rng(int(row["seed"])))
-            return ["".join(self.vocab.decode(s)) for s in ids]
+            return [self.vocab.spell(s) for s in ids]
+        if self.kind in ("wordlm", "sentence_vae"):  # word models: their samples read as sentences
+            from reviewgen.data.detokenize import decode_text
         if self.kind == "wordlm":
             from reviewgen.data.scaling import FeatureScaler
 
             scaler = FeatureScaler(**self.extra["features"])
             values = scaler.row(self.extra["feature_medians"], **features)
             batch = torch.as_tensor(np.tile(values, (n, 1)), dtype=torch.float32)
-            return [" ".join(self.vocab.decode(s)) for s in self.model.sample(batch, max_len, temperature, generator)]
+            return [decode_text(self.vocab, s) for s in self.model.sample(batch, max_len, temperature, generator)]
         if self.kind == "sentence_vae":
             z = torch.randn(n, self.model.latent, generator=generator)
             ids = self.model.decode_sample(z, max_len, temperature, generator)
-            return [" ".join(self.vocab.decode(s)) for s in ids]
+            return [decode_text(self.vocab, s) for s in ids]
         if self.kind == "tense_cvae":
             from reviewgen.data.charcodec import CharCodec
 
@@ -118,7 +120,7 @@ class ReviewgenSampler(mlflow.pyfunc.PythonModel):
             # One line per sampled latent: the word in every tense, in the order of extra["tenses"].
             forms = self.model.generate_four_tenses(n, generator, max_len)
             return [" / ".join(codec.decode(form) for form in word) for word in forms]
-        return ["".join(self.vocab.decode(s)) for s in self.model.sample(n, max_len, temperature, generator)]
+        return [self.vocab.spell(s) for s in self.model.sample(n, max_len, temperature, generator)]
 
 
 def _is_nan(value: Any) -> bool:

@@ -1,5 +1,7 @@
-from reviewgen.data.detokenize import detokenize
+from reviewgen.data.detokenize import decode_text, detokenize
 from reviewgen.data.sentences import make_tokenizer
+from reviewgen.data.tokens import SPECIALS
+from reviewgen.data.vocab import Vocab
 
 
 def test_treebank_quotes_and_clitics_read_as_text():
@@ -14,3 +16,8 @@ def test_detokenising_undoes_the_pipeline_tokeniser():
 
 def test_no_tokens_is_an_empty_sentence():
     assert detokenize([]) == ""
+
+
+def test_word_ids_decode_to_a_sentence():
+    vocab = Vocab(list(SPECIALS) + ["it", "does", "n't", "."])
+    assert decode_text(vocab, vocab.encode(["it", "does", "n't", "."], add_bos=True, add_eos=True)) == "it doesn't."

@@ -65,6 +65,11 @@ def test_encode_decode_round_trip_and_unknowns():
     assert vocab.decode(unknown + [vocab.pad_id]) == ["the", "<unk>"]
 
 
+def test_a_character_vocabulary_spells_its_ids():
+    vocab = Vocab(list(SPECIALS) + list("ab "))
+    assert vocab.spell(vocab.encode("ab ba", add_bos=True, add_eos=True)) == "ab ba"
+
+
 def test_save_and_load(tmp_path):
     vocab = Vocab.from_counts(Counter({"a": 3, "b": 2}), min_freq=2, max_size=10)
     path = tmp_path / "vocab.json"

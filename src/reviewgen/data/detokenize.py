@@ -7,9 +7,13 @@ clitics (``do n't``); joining tokens with spaces leaves those marks in what a re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from nltk.tokenize.treebank import TreebankWordDetokenizer
+
+if TYPE_CHECKING:
+    from reviewgen.data.vocab import Vocab
 
 _DETOKENIZER = TreebankWordDetokenizer()
 
@@ -17,3 +21,8 @@ _DETOKENIZER = TreebankWordDetokenizer()
 def detokenize(tokens: Sequence[str]) -> str:
     """``tokens`` as one sentence: Treebank quotes back to ``"``, clitics and punctuation re-attached."""
     return _DETOKENIZER.detokenize(list(tokens)).strip()
+
+
+def decode_text(vocab: Vocab, ids: Iterable[int]) -> str:
+    """Word ids as the sentence a reader sees: decoded (specials dropped), then detokenised."""
+    return detokenize(vocab.decode(ids))

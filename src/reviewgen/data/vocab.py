@@ -83,6 +83,10 @@ class Vocab:
         structural = {self.pad_id, self.bos_id, self.eos_id}
         return [itos[i] for i in ids if i not in structural]
 
+    def spell(self, ids: Iterable[int]) -> str:
+        """Character ids as the text they spell (a character vocabulary; specials dropped as in ``decode``)."""
+        return "".join(self.decode(ids))
+
     def to_json(self) -> dict[str, Any]:
         return {"itos": self.itos, "counts": self.counts, "params": self.params}
 

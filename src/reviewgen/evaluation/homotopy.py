@@ -40,9 +40,9 @@ def tokenize(sentence: str) -> list[str]:
 
 def as_seen(vocab: Vocab, sentence: str) -> str:
     """``sentence`` as the model can know it: its tokens with the out-of-vocabulary ones as ``<unk>``."""
-    from reviewgen.data.detokenize import detokenize
+    from reviewgen.data.detokenize import decode_text
 
-    return detokenize(vocab.decode(vocab.encode(tokenize(sentence))))
+    return decode_text(vocab, vocab.encode(tokenize(sentence)))
 
 
 def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int, method: str = "linear") -> torch.Tensor:
@@ -107,9 +107,9 @@ def encode_sentences(model, vocab: Vocab, sentences: Sequence[str]) -> tuple[tor
 @generating
 def decode_latents(model, vocab: Vocab, z: torch.Tensor, max_len: int = 40) -> list[str]:
     """Greedy decoding of every row of ``z`` in one batch."""
-    from reviewgen.data.detokenize import detokenize
+    from reviewgen.data.detokenize import decode_text
 
-    return [detokenize(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
+    return [decode_text(vocab, ids) for ids in model.decode_greedy(z, max_len)]
 
 
 def word_bleu(hypothesis: str, reference: str) -> float:

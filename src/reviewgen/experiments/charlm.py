@@ -74,7 +74,7 @@ def format_samples(name: str, vocab: Vocab, by_temperature: dict[float, list[lis
     lines = [f"# {name}: samples from <bos> until <eos>"]
     for temperature, samples in by_temperature.items():
         lines.append(f"\n## temperature {temperature}")
-        lines += ["".join(vocab.decode(ids)) for ids in samples]
+        lines += [vocab.spell(ids) for ids in samples]
     return "\n".join(lines) + "\n"
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from reviewgen.config import get
-from reviewgen.data.detokenize import detokenize
+from reviewgen.data.detokenize import decode_text
 from reviewgen.data.tokens import EOS_ID
 from reviewgen.data.vocab import Vocab
 from reviewgen.experiments.common import kl_annealing, setup_runtime, train_settings
@@ -168,7 +168,7 @@ def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experi
         n_prior, max_len = get(sampling, "prior_samples", int, name, minimum=1), get(sampling, "max_len", int, name)
         generator = torch.Generator(device).manual_seed(config.seed)
         z = torch.randn(n_prior, model.latent, generator=generator, device=device)
-        prior = [detokenize(vocab.decode(ids)) for ids in model.decode_greedy(z, max_len)]
+        prior = [decode_text(vocab, ids) for ids in model.decode_greedy(z, max_len)]
         metrics = {
             **scores, "final_kl_weight": kl.value, "prior_samples_distinct": len(set(prior)) / len(prior),
             "train_sentences": len(splits["train"]), "left_out_too_long": too_long, "device": str(device),

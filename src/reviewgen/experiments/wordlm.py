@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from reviewgen.config import ConfigError, get
-from reviewgen.data.detokenize import detokenize
+from reviewgen.data.detokenize import decode_text
 from reviewgen.data.scaling import FeatureScaler
 from reviewgen.data.tokens import PAD_ID
 from reviewgen.data.vocab import Vocab
@@ -223,5 +223,5 @@ def sample_text(model: ConditionedWordLM, vocab: Vocab, scaler: FeatureScaler, m
         row = scaler.row(medians, **{scaler.names[0]: float(value)})
         rows = torch.as_tensor(np.tile(row, (per, 1)), dtype=torch.float32)
         lines.append(f"\n## {scaler.names[0]} = {value}")
-        lines += [detokenize(vocab.decode(ids)) for ids in model.sample(rows, max_len, temperature, generator)]
+        lines += [decode_text(vocab, ids) for ids in model.sample(rows, max_len, temperature, generator)]
     return "\n".join(lines) + "\n"
