@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from reviewgen.data.charcodec import CharCodec
-from reviewgen.evaluation.tense_eval import four_tense_samples
+from reviewgen.evaluation.tense_eval import four_tense_samples, strong_verb_pairs
 from reviewgen.models.tense_cvae import TenseCVAE
 
 
@@ -32,3 +32,14 @@ def test_gaussian_samples_draw_z_from_the_standard_normal_even_with_a_fitted_pri
     assert abs(float(z.mean())) < 0.05 and abs(float(z.std()) - 1) < 0.05
     four_tense_samples(model, codec, 10, torch.Generator().manual_seed(0), standard=False)
     assert float(drawn[-1].mean()) > 40  # the labelled extra reads the aggregate prior instead
+
+
+def test_strong_verb_pairs_are_every_conversion_of_the_verbs_whose_past_is_not_ed():
+    rows = [("walk", "walks", "walking", "walked"), ("send", "sends", "sending", "sent"),
+            ("split", "splits", "splitting", "split")]
+    pairs = strong_verb_pairs(rows)
+    assert len(pairs) == 2 * 12 and {p.source for p in pairs} == {"send", "sends", "sending", "sent", "split",
+                                                                 "splits", "splitting"}
+    assert ("sent", "sends", "p", "tp") in pairs and ("split", "splitting", "p", "pg") in pairs
+    assert all(p.source_tense != p.target_tense for p in pairs)
+    assert strong_verb_pairs(rows[:1]) == []

@@ -42,11 +42,25 @@ def four_tense_samples(model, codec: CharCodec, n: int, generator: torch.Generat
     return [tuple(codec.decode(ids) for ids in forms) for forms in tuples]
 
 
+def strong_verb_pairs(rows: Sequence[Sequence[str]]) -> list[Pair]:
+    """Every conversion (all ordered pairs of distinct tenses) of each verb whose past does not end in
+    "-ed" (send/sent, split/split, begin/began): the irregular forms a model must remember, not derive.
+
+    Over the training verbs this measures memory on training data alone, which is what the reference
+    pairs (training verbs, read only by the final evaluation) test."""
+    past = TENSES.index("p")
+    return [Pair(row[i], row[j], TENSES[i], TENSES[j]) for row in rows if not row[past].endswith("ed")
+            for i in range(len(TENSES)) for j in range(len(TENSES)) if i != j]
+
+
 def scores(model, codec: CharCodec, reference: Sequence[Pair], heldout: Sequence[Pair],
            train_rows: Sequence[Sequence[str]], n_gaussian: int, seed: int) -> dict[str, float]:
     """BLEU-4 on the reference and held-out pairs, held-out exact matches, the N(0, I) Gaussian score and
-    how many different training verbs its hits are."""
+    how many different training verbs its hits are; and exact matches on the strong training verbs'
+    conversions (``strong_verb_pairs``)."""
     ref, held = convert_pairs(model, codec, reference), convert_pairs(model, codec, heldout)
+    strong = strong_verb_pairs(train_rows)
+    strong_exact = float(convert_pairs(model, codec, strong)["exact"].mean()) if strong else None
     generator = torch.Generator(next(model.parameters()).device).manual_seed(seed)
     samples = four_tense_samples(model, codec, n_gaussian, generator, standard=True)
     return {
@@ -55,4 +69,5 @@ def scores(model, codec: CharCodec, reference: Sequence[Pair], heldout: Sequence
         "exact_heldout": float(held["exact"].mean()),
         "gaussian_score": gaussian_score(samples, train_rows),
         "gaussian_distinct_verbs": distinct_hits(samples, train_rows),
+        "exact_train_strong_verbs": strong_exact,
     }
