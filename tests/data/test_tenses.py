@@ -7,6 +7,7 @@ from reviewgen.data.tenses import (
     Pair,
     build_tense_data,
     load_tense_data,
+    regular_pasts,
     write_tense_data,
 )
 
@@ -29,6 +30,25 @@ def test_irregular_and_doubling_verbs_have_their_forms_in_the_right_slots(data):
     assert rows["begin"] == ("begin", "begins", "beginning", "began")
     assert rows["run"] == ("run", "runs", "running", "ran")
     assert rows["go"] == ("go", "goes", "going", "went")
+
+
+@pytest.mark.parametrize(("lemma", "past"), [("walk", "walked"), ("agree", "agreed"), ("die", "died"),
+                                            ("carry", "carried"), ("play", "played"), ("stop", "stopped"),
+                                            ("travel", "travelled"), ("panic", "panicked")])
+def test_regular_pasts_spell_every_regular_pattern(lemma, past):
+    assert past in regular_pasts(lemma)
+
+
+@pytest.mark.parametrize(("lemma", "past"), [("lead", "led"), ("feed", "fed"), ("flee", "fled"),
+                                            ("send", "sent"), ("split", "split"), ("go", "went")])
+def test_a_strong_past_is_none_of_the_regular_ones_even_when_it_ends_in_ed(lemma, past):
+    assert past not in regular_pasts(lemma)
+
+
+def test_most_dictionary_verbs_are_regular(data):
+    strong = [row for row in data.train if row[3] not in regular_pasts(row[0])]
+    assert 0 < len(strong) < len(data.train) / 5
+    assert {"send", "lead", "begin"} <= {row[0] for row in strong}
 
 
 def test_rows_are_four_lowercase_forms_with_distinct_present_forms(data):

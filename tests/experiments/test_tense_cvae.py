@@ -70,6 +70,7 @@ def test_the_test_split_is_read_only_after_training_and_never_logged(tracking_st
     assert metrics["best_monitor"] == history["monitor"].max()
     assert {"bleu_heldout", "exact_heldout", "bleu_reference", "gaussian_score"} <= set(metrics)
     assert 0 <= metrics["exact_train_strong_verbs"] <= 1  # begin, send and split are strong verbs
+    assert 0 <= metrics["exact_train_strong_verbs_from_past"] <= 1
 
 
 def test_the_stage_exports_the_kept_model_for_the_cli(tracking_store, tmp_path):

@@ -65,8 +65,8 @@ def test_comparison_and_figures_cover_every_variant(report):
     _, out = report
     rows = [line for line in (out / "comparison.md").read_text().splitlines() if line.startswith("| ")][2:]
     assert [row.split("|")[1].strip() for row in rows] == ["default", "gru"]
-    # default: reference 0.5, held-out 0.3, Gaussian 0.0, aggregate 0.2 (see tiny_models).
-    assert "| 0.500 | 0.300 | 0.000 | 0.000 | 1 | 0.200 |" in rows[0]
+    # default: reference 0.5, held-out 0.3, Gaussian 0.0, aggregate 0.2, strong verbs 0.4 / 0.25 (tiny_models).
+    assert "| 0.500 | 0.300 | 0.000 | 0.000 | 1 | 0.200 | 0.400 | 0.250 |" in rows[0]
     for name in ("curves.png", "tradeoff.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

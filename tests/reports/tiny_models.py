@@ -136,6 +136,7 @@ def make_tense_models(root: Path, steps: int = 40) -> dict[str, object]:
                                       "exact_heldout": 0.0, "gaussian_score": 0.1 * index,
                                       "gaussian_distinct_verbs": index + 1,
                                       "gaussian_score_aggregate_prior": 0.2 + 0.1 * index,
+                                      "exact_train_strong_verbs": 0.4, "exact_train_strong_verbs_from_past": 0.25,
                                       "kl_weight_max": 0.25, "kl_schedule": "monotonic",
                                       "cell": hparams["cell"]})
         for name, path in paths.items():

@@ -42,6 +42,17 @@ class Pair(NamedTuple):
     target_tense: str
 
 
+def regular_pasts(lemma: str) -> set[str]:
+    """The spellings a regular past of ``lemma`` can take: "-d" after "e" (agree, die), "-ied" after a
+    consonant and "y" (carry), otherwise "-ed", "-ed" after a doubled consonant (stop, travel) or "-ked"
+    (panic). A past outside them is strong: led, fed and fled end in "-ed" yet are not regular."""
+    if lemma.endswith("e"):
+        return {lemma + "d"}
+    if len(lemma) > 1 and lemma.endswith("y") and lemma[-2] not in "aeiou":
+        return {lemma[:-1] + "ied"}
+    return {lemma + "ed", lemma + lemma[-1] + "ed", lemma + "ked"}
+
+
 # The fixed conversion pairs every run is scored on.
 REFERENCE = (
     Pair("abandon", "abandoned", "sp", "p"),

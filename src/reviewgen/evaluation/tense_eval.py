@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import permutations
 
 import pandas as pd
 import torch
 
 from reviewgen.data.charcodec import CharCodec
-from reviewgen.data.tenses import TENSES, Pair
+from reviewgen.data.tenses import TENSES, Pair, regular_pasts
 from reviewgen.evaluation.tense_metrics import bleu4, distinct_hits, gaussian_score
 
 
@@ -43,24 +44,29 @@ def four_tense_samples(model, codec: CharCodec, n: int, generator: torch.Generat
 
 
 def strong_verb_pairs(rows: Sequence[Sequence[str]]) -> list[Pair]:
-    """Every conversion (all ordered pairs of distinct tenses) of each verb whose past does not end in
-    "-ed" (send/sent, split/split, begin/began): the irregular forms a model must remember, not derive.
+    """Every conversion (all ordered pairs of distinct tenses) of each verb whose past is not a regular
+    one (``data.tenses.regular_pasts``: send/sent, lead/led, split/split, begin/began): the irregular forms
+    a model must remember, not derive.
 
     Over the training verbs this measures memory on training data alone, which is what the reference
     pairs (training verbs, read only by the final evaluation) test."""
     past = TENSES.index("p")
-    return [Pair(row[i], row[j], TENSES[i], TENSES[j]) for row in rows if not row[past].endswith("ed")
-            for i in range(len(TENSES)) for j in range(len(TENSES)) if i != j]
+    return [Pair(row[i], row[j], TENSES[i], TENSES[j]) for row in rows if row[past] not in regular_pasts(row[0])
+            for i, j in permutations(range(len(TENSES)), 2)]
 
 
 def scores(model, codec: CharCodec, reference: Sequence[Pair], heldout: Sequence[Pair],
            train_rows: Sequence[Sequence[str]], n_gaussian: int, seed: int) -> dict[str, float]:
     """BLEU-4 on the reference and held-out pairs, held-out exact matches, the N(0, I) Gaussian score and
     how many different training verbs its hits are; and exact matches on the strong training verbs'
-    conversions (``strong_verb_pairs``)."""
+    conversions (``strong_verb_pairs``), of all of them and of those from the past tense (sent -> sends)."""
     ref, held = convert_pairs(model, codec, reference), convert_pairs(model, codec, heldout)
-    strong = strong_verb_pairs(train_rows)
-    strong_exact = float(convert_pairs(model, codec, strong)["exact"].mean()) if strong else None
+    strong_pairs = strong_verb_pairs(train_rows)
+    strong_exact = strong_from_past = None
+    if strong_pairs:
+        strong = convert_pairs(model, codec, strong_pairs)
+        strong_exact = float(strong["exact"].mean())
+        strong_from_past = float(strong.loc[strong["source_tense"] == "p", "exact"].mean())
     generator = torch.Generator(next(model.parameters()).device).manual_seed(seed)
     samples = four_tense_samples(model, codec, n_gaussian, generator, standard=True)
     return {
@@ -70,4 +76,5 @@ def scores(model, codec: CharCodec, reference: Sequence[Pair], heldout: Sequence
         "gaussian_score": gaussian_score(samples, train_rows),
         "gaussian_distinct_verbs": distinct_hits(samples, train_rows),
         "exact_train_strong_verbs": strong_exact,
+        "exact_train_strong_verbs_from_past": strong_from_past,
     }

@@ -170,8 +170,8 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path, onnx_out: Pat
     cover_cfg = section.get("prior_cover") or {}
     cover_weight = get(cover_cfg, "weight", float, f"{where}.prior_cover", default=0.0, minimum=0.0)
     cover_samples = get(cover_cfg, "samples", int, f"{where}.prior_cover", default=batch_size, minimum=1)
-    exponent = get(cover_cfg, "variance_exponent", float, f"{where}.prior_cover", default=1.0, minimum=0.0,
-                   maximum=1.0)
+    # Its range is the schema's (a fraction) and PriorCover's own check; no third copy here.
+    exponent = get(cover_cfg, "variance_exponent", float, f"{where}.prior_cover", default=1.0)
     cover = (PriorCover(*codec.batch([w for row in rows for w in row]), len(TENSES), exponent)
              if cover_weight else None)
 

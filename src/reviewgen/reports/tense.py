@@ -91,7 +91,9 @@ def comparison_frame(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
                "bleu_reference": "reference BLEU-4", "bleu_heldout": BLEU_HELDOUT,
                "exact_heldout": "held-out exact", "gaussian_score": GAUSSIAN,
                "gaussian_distinct_verbs": "distinct verbs among its hits",
-               "gaussian_score_aggregate_prior": "Gaussian score, aggregate prior"}
+               "gaussian_score_aggregate_prior": "Gaussian score, aggregate prior",
+               "exact_train_strong_verbs": "strong training verbs exact",
+               "exact_train_strong_verbs_from_past": "strong training verbs exact, from the past"}
     rows = [{"variant": variant, **{label: values.get(key) for key, label in columns.items()}}
             for variant, values in metrics.items()]
     return pd.DataFrame(rows, columns=["variant", *columns.values()])
