@@ -141,9 +141,9 @@ def test_a_run_crashed_mid_training_resumes_to_the_same_metrics(tracking_store, 
     assert without_timing(resumed) == without_timing(clean)
 
 
-def hard_config(epochs: int = 3, cpu_bf16: bool = False) -> dict:
+def hard_config(epochs: int = 3, cpu_bf16: bool = False, by: str = "verb") -> dict:
     cfg = config(epochs)
-    cfg["tense"]["hard_examples"] = {"share": 0.5}
+    cfg["tense"]["hard_examples"] = {"share": 0.5, "by": by}
     cfg["tense"]["train"]["cpu_bf16"] = cpu_bf16
     return cfg
 
@@ -164,6 +164,31 @@ def test_hard_replay_batches_name_their_verbs_and_the_step_records_their_convers
     recorded = ~torch.isnan(hard.loss)
     assert recorded[verbs].any() and not recorded[[i for i in range(len(TENSE_ROWS)) if i not in verbs]].any()
     assert (hard.loss[recorded] > 0).all()
+
+
+def test_replay_by_source_records_each_verb_and_source_tense_and_replays_the_tense_that_failed(tmp_path):
+    tense_dir = tmp_path / "tense"
+    write_tense_data(TenseData(train=TENSE_ROWS, valid=VALID, test=TEST, reference=list(REFERENCE)), tense_dir)
+    exp = stage.experiment("default", hard_config(by="source"), tense_dir)
+    hard, n_tenses = exp.state["hard_examples"], len(TENSES)
+    assert len(hard.loss) == n_tenses * len(TENSE_ROWS)
+    batch = next(iter(exp.train_batches(1, torch.Generator().manual_seed(0))))
+    src, src_len, src_tense, _, _, _, cells = batch
+    for i in range(src.size(0)):  # each key names the verb and the tense its source is in
+        verb, tense = divmod(int(cells[i]), n_tenses)
+        assert tense == int(src_tense[i]) and int(src_len[i]) == len(TENSE_ROWS[verb][tense]) + 1
+    torch.manual_seed(0)
+    exp.step(stage.TenseCVAE(**exp.hparams), batch, StepContext(1, 0, True, exp.state))
+    recorded = set(torch.nonzero(~torch.isnan(hard.loss)).flatten().tolist())
+    assert recorded and recorded <= set(cells.tolist())  # a source whose rows were all hidden records none
+    # One cell far harder than every other: the replayed half of the next epoch reads that verb in that tense.
+    hard.record(torch.arange(len(hard.loss)), torch.full((len(hard.loss),), 1e-3))
+    hard.record(torch.tensor([2 * n_tenses + 3]), torch.tensor([1e3]))
+    hard_cell = 2 * n_tenses + 3
+    keys = torch.cat([batch[-1] for batch in exp.train_batches(2, torch.Generator().manual_seed(1))])
+    tenses = torch.cat([batch[2] for batch in exp.train_batches(2, torch.Generator().manual_seed(1))])
+    assert len(keys) == len(TENSE_ROWS) and (tenses[keys == hard_cell] == 3).all()
+    assert int((keys == hard_cell).sum()) >= round(0.5 * len(TENSE_ROWS)) - 1
 
 
 @pytest.mark.parametrize("cpu_bf16", [False, True])

@@ -45,3 +45,12 @@ def test_the_losses_survive_a_checkpoint_and_a_wrong_size_is_refused():
         HardExamples(5, 0.5).load_state_dict(hard.state_dict())
     with pytest.raises(ValueError, match="share"):
         HardExamples(4, 1.5)
+
+
+def test_replay_draws_the_asked_count_by_loss_and_nothing_before_a_loss_is_known():
+    hard = HardExamples(8, 0.5)
+    assert hard.replay(3, torch.Generator().manual_seed(0)) is None
+    hard.record(torch.arange(8), torch.tensor([0.0] * 7 + [5.0]))
+    assert hard.replay(20, torch.Generator().manual_seed(0)).tolist() == [7] * 20
+    hard.record(torch.arange(8), torch.zeros(8))
+    assert hard.replay(3, torch.Generator().manual_seed(0)) is None

@@ -57,9 +57,13 @@ def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, batch_size:
     (the Gaussian score decodes one z in the four tenses, so z is trained to be tense-invariant). Each
     decoded row has its attention path hidden with probability ``hide``, so z alone must spell it.
 
-    With ``hard`` the epoch's verbs are its draw instead (a share replayed in proportion to each verb's
-    latest conversion loss); each batch then ends with the verbs' indices, for the step to record."""
+    With ``hard`` a share of the epoch is replayed in proportion to the latest conversion losses, and
+    each batch ends with what the step records them by. ``hard`` holds one loss per verb (the replayed
+    verb reads a random source tense) or, with four times as many, one per verb and source tense, so a
+    verb is replayed from the tense it fails from (sent -> sends, not send -> sent); the rest of the
+    epoch is a uniform draw of the verbs."""
     n_tenses = len(TENSES)
+    per_source = hard is not None and len(hard.loss) == n_tenses * len(rows)
 
     def make(indices: list[int], verbs: list[int], source_tenses: list[int], generator: torch.Generator) -> tuple:
         src, src_len = codec.batch([rows[verbs[i]][source_tenses[i]] for i in indices])
@@ -67,11 +71,26 @@ def training_examples(rows: list[tuple[str, ...]], codec: CharCodec, batch_size:
         tgt_tense = torch.arange(n_tenses).repeat(len(indices))
         attend = torch.rand(len(tgt_tense), generator=generator) >= hide
         batch = src, src_len, torch.tensor([source_tenses[i] for i in indices]), tgt, tgt_tense, attend
-        return batch if hard is None else (*batch, torch.tensor([verbs[i] for i in indices]))
+        if hard is None:
+            return batch
+        keys = [verbs[i] * n_tenses + source_tenses[i] if per_source else verbs[i] for i in indices]
+        return (*batch, torch.tensor(keys))
+
+    def draw(generator: torch.Generator) -> tuple[list[int], list[int]]:
+        source_tenses = torch.randint(n_tenses, (len(rows),), generator=generator).tolist()
+        if hard is None:
+            return list(range(len(rows))), source_tenses
+        if not per_source:
+            return hard.draw(generator).tolist(), source_tenses
+        n, count = len(rows), round(hard.share * len(rows))
+        cells = hard.replay(count, generator) if count else None
+        if cells is None:
+            return list(range(n)), source_tenses
+        uniform = torch.randperm(n, generator=generator)[:n - count].tolist()
+        return uniform + (cells // n_tenses).tolist(), source_tenses[:n - count] + (cells % n_tenses).tolist()
 
     def train(epoch: int, generator: torch.Generator):
-        source_tenses = torch.randint(n_tenses, (len(rows),), generator=generator).tolist()
-        verbs = list(range(len(rows))) if hard is None else hard.draw(generator).tolist()
+        verbs, source_tenses = draw(generator)
         lengths = [len(rows[v][s]) + 1 for v, s in zip(verbs, source_tenses, strict=True)]
         for indices in bucket_batches(lengths, batch_size, generator):
             yield make(indices, verbs, source_tenses, generator)
@@ -154,7 +173,10 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path, onnx_out: Pat
     hide = get(section, "hide_attention", float, where, minimum=0.0)
     hard_share = get(section.get("hard_examples") or {}, "share", float, f"{where}.hard_examples", default=0.0,
                      minimum=0.0, maximum=1.0)
-    hard = HardExamples(len(rows), hard_share) if hard_share > 0 else None
+    hard_by = get(section.get("hard_examples") or {}, "by", str, f"{where}.hard_examples", default="verb",
+                  choices=("verb", "source"))
+    hard = (HardExamples(len(rows) * (len(TENSES) if hard_by == "source" else 1), hard_share)
+            if hard_share > 0 else None)
     train_batches, n_examples = training_examples(rows, codec, batch_size, hide, hard)
     config = TrainConfig.from_params(train_settings(section["train"], runtime), where=f"{where}.train")
     kl = kl_annealing(section["kl"], math.ceil(n_examples / batch_size), config.epochs, f"{where}.kl")

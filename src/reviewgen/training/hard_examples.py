@@ -43,17 +43,25 @@ class HardExamples:
         weights[~seen] = self.loss[seen].max()
         return weights.clamp(min=0.0)
 
+    def replay(self, count: int, generator: torch.Generator) -> torch.Tensor | None:
+        """``count`` example indices drawn with replacement in proportion to the losses; None while no
+        loss is known (or every loss is 0)."""
+        weights = self.weights()
+        if weights is None or float(weights.sum()) <= 0:
+            return None
+        return torch.multinomial(weights, count, replacement=True, generator=generator)
+
     def draw(self, generator: torch.Generator) -> torch.Tensor:
         """The example indices of one epoch, ``n`` of them: every example once while no loss is known
-        or ``share`` is 0; otherwise a uniform subset without replacement plus ``share * n`` draws, with
-        replacement, in proportion to the losses."""
+        or ``share`` is 0; otherwise a uniform subset without replacement plus ``share * n`` replayed
+        in proportion to the losses."""
         n = len(self.loss)
-        weights = self.weights()
         hard = round(self.share * n)
+        weights = self.weights()
         if weights is None or hard == 0 or float(weights.sum()) <= 0:
             return torch.arange(n)
         uniform = torch.randperm(n, generator=generator)[:n - hard]
-        return torch.cat([uniform, torch.multinomial(weights, hard, replacement=True, generator=generator)])
+        return torch.cat([uniform, self.replay(hard, generator)])
 
     def state_dict(self) -> dict:
         return {"loss": self.loss.clone()}
