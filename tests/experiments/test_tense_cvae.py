@@ -182,11 +182,11 @@ def test_replay_by_source_records_each_verb_and_source_tense_and_replays_the_ten
     recorded = set(torch.nonzero(~torch.isnan(hard.loss)).flatten().tolist())
     assert recorded and recorded <= set(cells.tolist())  # a source whose rows were all hidden records none
     # One cell far harder than every other: the replayed half of the next epoch reads that verb in that tense.
+    hard_cell = 2 * n_tenses + 3  # verb 2 from the past
     hard.record(torch.arange(len(hard.loss)), torch.full((len(hard.loss),), 1e-3))
-    hard.record(torch.tensor([2 * n_tenses + 3]), torch.tensor([1e3]))
-    hard_cell = 2 * n_tenses + 3
-    keys = torch.cat([batch[-1] for batch in exp.train_batches(2, torch.Generator().manual_seed(1))])
-    tenses = torch.cat([batch[2] for batch in exp.train_batches(2, torch.Generator().manual_seed(1))])
+    hard.record(torch.tensor([hard_cell]), torch.tensor([1e3]))
+    epoch = list(exp.train_batches(2, torch.Generator().manual_seed(1)))
+    keys, tenses = torch.cat([b[-1] for b in epoch]), torch.cat([b[2] for b in epoch])
     assert len(keys) == len(TENSE_ROWS) and (tenses[keys == hard_cell] == 3).all()
     assert int((keys == hard_cell).sum()) >= round(0.5 * len(TENSE_ROWS)) - 1
 
