@@ -171,10 +171,9 @@ def experiment(variant: str, cfg: dict[str, Any], tense_dir: Path, onnx_out: Pat
     codec = CharCodec.from_words(words)
     batch_size = get(section, "batch_size", int, where, minimum=1)
     hide = get(section, "hide_attention", float, where, minimum=0.0)
-    hard_share = get(section.get("hard_examples") or {}, "share", float, f"{where}.hard_examples", default=0.0,
-                     minimum=0.0, maximum=1.0)
-    hard_by = get(section.get("hard_examples") or {}, "by", str, f"{where}.hard_examples", default="verb",
-                  choices=("verb", "source"))
+    hard_cfg = section.get("hard_examples") or {}
+    hard_share = get(hard_cfg, "share", float, f"{where}.hard_examples", default=0.0, minimum=0.0, maximum=1.0)
+    hard_by = get(hard_cfg, "by", str, f"{where}.hard_examples", default="verb", choices=("verb", "source"))
     hard = (HardExamples(len(rows) * (len(TENSES) if hard_by == "source" else 1), hard_share)
             if hard_share > 0 else None)
     train_batches, n_examples = training_examples(rows, codec, batch_size, hide, hard)
