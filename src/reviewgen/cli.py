@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING
 from reviewgen.config import ConfigError, load_params
 from reviewgen.data.feature_ranges import FEATURE_RANGES, classify, describe
 from reviewgen.data.tenses import TENSES
-from reviewgen.pipeline.stages import CHARLM_ONNX, NGRAM_COUNTS, TENSE_ONNX, WORDLM_ONNX
+from reviewgen.pipeline.stages import CHARLM_ONNX, NGRAM_COUNTS, SENTENCE_VAE_ONNX, TENSE_ONNX, WORDLM_ONNX
 
 if TYPE_CHECKING:
     from reviewgen.data.vocab import Vocab
     from reviewgen.inference.tense import OnnxTense
 
-# torch is imported only by `interpolate`: `tense` and `sample` run the models' ONNX exports (the count
-# n-gram's arrays), and importing torch takes longer than the whole conversion or sample.
+# No command imports torch: each runs its model's ONNX export (the count n-gram's arrays), and importing
+# torch takes longer than the whole conversion, sample or homotopy.
 FEATURES = ("energy", "valence", "danceability", "tempo")
 TENSE_NAMES = {"sp": "simple present", "tp": "third person", "pg": "present progressive", "p": "simple past"}
 
@@ -179,26 +179,25 @@ def char_texts(vocab: Vocab, samples: list[list[int]]) -> list[str]:
 
 
 def interpolate(args: argparse.Namespace) -> list[str]:
-    return on_one_torch_thread(decode_homotopy, args)
-
-
-def decode_homotopy(args: argparse.Namespace) -> list[str]:
-    from reviewgen.evaluation.homotopy import homotopy, homotopy_rows, tokenize
-    from reviewgen.models.registry import load_model
+    """From the sentence VAE's ONNX export: no torch to import."""
+    from reviewgen.evaluation.interpolation import encode_words, homotopy_rows
 
     if args.steps < 2:
         raise CliError(f"--steps must be at least 2 (the two ends), got {args.steps}")
-    for number, sentence in enumerate((args.s0, args.s1), start=1):
-        if not tokenize(sentence):
-            raise CliError(f"sentence {number} is empty ({sentence!r}): give at least one word")
-    model, _, extra = load_model(trained(args.results / "models" / "sentence_vae.pt", "train_sentence_vae"))
-    vocab = load_vocab(extra, args.vocab)
-    max_len = args.max_len or extra.get("max_tokens", 60) + 1
+    folder = export_folder(args.results, SENTENCE_VAE_ONNX, "train_sentence_vae")
+    from reviewgen.data.detokenize import decode_text
+    from reviewgen.inference.sentence_vae import OnnxSentenceVAE
+
+    model = OnnxSentenceVAE(folder, threads=onnx_threads())
+    vocab = load_vocab(model.extra, args.vocab)
+    max_len = args.max_len or model.extra["max_tokens"] + 1
     try:
-        decoded = homotopy(model, vocab, args.s0, args.s1, args.steps, args.method, max_len)
+        (ids0, ids1), _ = encode_words(vocab, [args.s0, args.s1])
+        decoded = model.homotopy(ids0, ids1, args.steps, args.method, max_len)
     except ValueError as err:
         raise CliError(str(err)) from err
-    return [f"({label}) {text}" for label, text in homotopy_rows(args.s0, args.s1, decoded)]
+    texts = [decode_text(vocab, ids) for ids in decoded]
+    return [f"({label}) {text}" for label, text in homotopy_rows(args.s0, args.s1, texts)]
 
 
 def tense_index(code: str) -> int:
@@ -342,26 +341,6 @@ def params_dvc_args(args: argparse.Namespace) -> list[str]:
     except ConfigError as err:
         raise CliError(str(err)) from err
     return [" ".join(f"-S {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in leaves(overlay).items())]
-
-
-def on_one_torch_thread(run, args: argparse.Namespace) -> list[str]:
-    """``run(args)`` on one torch thread unless the environment asks for more (``OMP_NUM_THREADS``,
-    Slurm's CPU count); the caller's count (a test, a notebook in the same process) is restored after.
-
-    A command runs a few dozen small operations (a batch of a few rows); each parallel region of a
-    second thread costs more than its share of the work, and on a busy machine, where that thread waits
-    to be scheduled, turns a sample of a tenth of a second into one of seconds.
-    """
-    import torch
-
-    from reviewgen.training.runtime import set_threads
-
-    threads = torch.get_num_threads()
-    set_threads(default=1)
-    try:
-        return run(args)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def main(argv: list[str] | None = None) -> int:

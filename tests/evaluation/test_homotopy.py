@@ -1,5 +1,4 @@
 import logging
-import math
 
 import pytest
 import torch
@@ -9,12 +8,12 @@ from reviewgen.evaluation.homotopy import (
     as_seen,
     encode_sentences,
     homotopy,
-    homotopy_rows,
-    interpolate,
+    latent_path,
     prior_samples,
     reconstructions,
     tokenize,
 )
+from reviewgen.evaluation.interpolation import interpolate
 from reviewgen.models.sentence_vae import SentenceVAE
 
 WORDS = ["the", "band", "played", "a", "slow", "song", ".", "it", "was", "loud", "n't"]
@@ -40,32 +39,11 @@ def _by_hand(model, vocab, sentence: str, max_len: int = 40) -> str:
     return " ".join(vocab.decode(model.decode_greedy(mu, max_len)[0]))
 
 
-def test_linear_interpolation_includes_the_ends_and_is_evenly_spaced():
+def test_a_latent_path_is_the_interpolation_on_the_codes_device():
     z0, z1 = torch.tensor([0.0, 2.0]), torch.tensor([4.0, -2.0])
-    points = interpolate(z0, z1, 5)
-    assert points.shape == (5, 2)
-    assert torch.equal(points[0], z0) and torch.equal(points[-1], z1)
-    assert torch.allclose(points[2], torch.tensor([2.0, 0.0]))
-    assert torch.allclose(points[1], torch.tensor([1.0, 1.0]))
-
-
-def test_slerp_keeps_the_radius_where_the_straight_line_cuts_inside():
-    z0, z1 = torch.tensor([3.0, 0.0, 0.0]), torch.tensor([0.0, 3.0, 0.0])
-    points = interpolate(z0, z1, 3, "slerp")
-    assert torch.equal(points[0], z0) and torch.equal(points[-1], z1)
-    assert torch.allclose(points[1], torch.tensor([3 / math.sqrt(2), 3 / math.sqrt(2), 0.0]))
-    assert interpolate(z0, z1, 3)[1].norm().item() == pytest.approx(3 / math.sqrt(2))
-
-
-def test_slerp_between_parallel_codes_is_the_straight_line():
-    z0 = torch.tensor([1.0, 1.0])
-    assert torch.allclose(interpolate(z0, 2 * z0, 4, "slerp"), interpolate(z0, 2 * z0, 4, "linear"))
-
-
-@pytest.mark.parametrize(("steps", "method", "message"), [(1, "linear", "at least 2"), (3, "cubic", "method")])
-def test_bad_interpolation_arguments(steps, method, message):
-    with pytest.raises(ValueError, match=message):
-        interpolate(torch.zeros(2), torch.ones(2), steps, method)
+    points = latent_path(z0, z1, 5, "slerp")
+    assert points.dtype == z0.dtype and points.device == z0.device
+    assert torch.equal(points, torch.from_numpy(interpolate(z0.numpy(), z1.numpy(), 5, "slerp")))
 
 
 @pytest.mark.parametrize("method", ["linear", "slerp"])
@@ -107,11 +85,6 @@ def test_prior_samples_are_seeded_draws_from_the_standard_normal(model, vocab):
     assert first == again and len(first) == 4
     z = torch.randn(4, 3, generator=torch.Generator().manual_seed(3))
     assert first == [" ".join(vocab.decode(ids)) for ids in model.decode_greedy(z, 5)]
-
-
-def test_homotopy_rows_label_the_sentences_ends_and_fractions():
-    rows = homotopy_rows("a", "b", ["x0", "x1", "x2", "x3"])
-    assert rows == [("s0", "a"), ("z0", "x0"), ("t=0.33", "x1"), ("t=0.67", "x2"), ("z1", "x3"), ("s1", "b")]
 
 
 def test_endpoint_bleu_of_a_hand_made_pair():

@@ -11,6 +11,7 @@ from reviewgen.config import ConfigError, load_params
 from reviewgen.experiments.common import StageOutputs
 from reviewgen.experiments.runner import train
 from reviewgen.experiments.sentence_vae import decoder_reset, experiment, make_step, reconstruction_bleu
+from reviewgen.inference.sentence_vae import OnnxSentenceVAE
 from reviewgen.models.sentence_vae import SentenceVAE
 from reviewgen.training.batching import pad_batch
 from reviewgen.training.schedules import KLAnnealing
@@ -86,7 +87,7 @@ def tiny_cfg(**section) -> dict:
 
 
 def test_the_stage_trains_an_autoencoder_first_and_reports_on_the_true_elbo(tiny_data, tmp_path, tracking_store):
-    exp = experiment(tiny_cfg(), tiny_data["sentences"], tiny_data["words"])
+    exp = experiment(tiny_cfg(), tiny_data["sentences"], tiny_data["words"], tmp_path / "onnx")
     resets = []
     start = exp.epoch_start
     exp.epoch_start = lambda epoch, model: resets.append(epoch) or start(epoch, model)
@@ -100,5 +101,8 @@ def test_the_stage_trains_an_autoencoder_first_and_reports_on_the_true_elbo(tiny
     assert history["valid_loss"].tolist() == pytest.approx((history["valid_nll"] + history["valid_kl"]).tolist())
     assert history["valid_recon_bleu"].between(0, 1).all()
     assert 0 <= metrics["test_kl"] and metrics["test_nll_iw"] > 0 and metrics["lm_perplexity_same_sentences"] > 1
+    # The kept model's export, for `reviewgen interpolate`, knows its vocabulary and length cut.
+    exported = OnnxSentenceVAE(tmp_path / "onnx")
+    assert exported.extra == {"vocab": str(tiny_data["words"]), "max_tokens": tiny_cfg()["sentence_vae"]["max_tokens"]}
     with pytest.raises(ConfigError, match="leave none"):
         experiment(tiny_cfg(pretrain={"epochs": 3}), tiny_data["sentences"], tiny_data["words"])

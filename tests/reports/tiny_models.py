@@ -18,6 +18,7 @@ from reviewgen.evaluation.homotopy import batch_sentences, tokenize
 from reviewgen.io import write_csv, write_json, write_parquet
 from reviewgen.models.registry import save_model
 from reviewgen.models.sentence_vae import SentenceVAE
+from reviewgen.models.sentence_vae_onnx import export_sentence_vae_onnx
 from reviewgen.models.tense_cvae import TenseCVAE
 from reviewgen.models.tense_onnx import export_tense_onnx
 
@@ -56,14 +57,19 @@ def _fit(model, loss_of, steps: int) -> None:
     model.eval()
 
 
-def make_sentence_vae(root: Path, steps: int = 60) -> dict[str, Path]:
-    """``vocab_words.json``, ``sentences.parquet`` (every sentence in train and test) and ``sentence_vae.pt``."""
-    torch.set_num_threads(1)
+def word_vocab() -> Vocab:
+    """The word vocabulary of ``SENTENCES``, read as the pipeline reads them."""
     counts: dict[str, int] = {}
     for sentence in SENTENCES:
         for token in tokenize(sentence):
             counts[token] = counts.get(token, 0) + 1
-    vocab = Vocab.from_counts(counts)
+    return Vocab.from_counts(counts)
+
+
+def make_sentence_vae(root: Path, steps: int = 60) -> dict[str, Path]:
+    """``vocab_words.json``, ``sentences.parquet`` (every sentence in train and test) and ``sentence_vae.pt``."""
+    torch.set_num_threads(1)
+    vocab = word_vocab()
     paths = {"vocab": root / "vocab_words.json", "sentences": root / "sentences.parquet",
              "model": root / "models" / "sentence_vae.pt"}
     vocab.save(paths["vocab"])
@@ -82,8 +88,9 @@ def make_sentence_vae(root: Path, steps: int = 60) -> dict[str, Path]:
         return m.loss(logits, batch, mu, logvar, kl_weight=0.05)[0]
 
     _fit(model, loss_of, steps)
-    save_model(paths["model"], "sentence_vae", hparams, model,
-               {"vocab": str(paths["vocab"]), "max_tokens": 12, "metrics": {}})
+    extra = {"vocab": str(paths["vocab"]), "max_tokens": 12}
+    save_model(paths["model"], "sentence_vae", hparams, model, extra | {"metrics": {}})
+    export_sentence_vae_onnx(model, extra, root / "models" / "sentence_vae-onnx")  # as train_sentence_vae does
     return paths
 
 

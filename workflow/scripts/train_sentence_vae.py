@@ -13,10 +13,11 @@ def main() -> None:
     parser = stage_parser(__doc__)
     parser.add_argument("--sentences", required=True)
     parser.add_argument("--vocab", required=True)
+    parser.add_argument("--onnx-out", required=True, help="folder for the model's ONNX export (reviewgen interpolate)")
     add_output_arguments(parser)
     args = parser.parse_args()
     cfg = stage_config(args, ["sentence_vae", "runtime"])
-    train(experiment(cfg, Path(args.sentences), Path(args.vocab)), StageOutputs.from_args(args))
+    train(experiment(cfg, Path(args.sentences), Path(args.vocab), Path(args.onnx_out)), StageOutputs.from_args(args))
 
 
 if __name__ == "__main__":

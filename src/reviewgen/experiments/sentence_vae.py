@@ -25,6 +25,7 @@ from reviewgen.experiments.common import kl_annealing, setup_runtime, train_sett
 from reviewgen.experiments.lm_data import SPLITS, bucketed, held_out_nll, sequence_batches, token_loss
 from reviewgen.experiments.runner import Experiment, Fitted, Outcome
 from reviewgen.models.sentence_vae import SentenceVAE
+from reviewgen.models.sentence_vae_onnx import export_sentence_vae_onnx
 from reviewgen.models.wordlm import ConditionedWordLM
 from reviewgen.training.batching import pad_batch
 from reviewgen.training.runtime import seed_everything
@@ -137,7 +138,8 @@ def train_reference_lm(section: dict[str, Any], splits: dict[str, list[list[int]
             "lm_best_epoch": result.best_epoch}
 
 
-def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experiment:
+def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path, onnx_out: Path | None = None) -> Experiment:
+    """With ``onnx_out`` the kept weights are also exported there (``reviewgen interpolate`` runs them)."""
     section, name = cfg["sentence_vae"], "sentence_vae"
     runtime = setup_runtime(cfg["runtime"])
     vocab = Vocab.load(vocab_path)
@@ -174,7 +176,10 @@ def experiment(cfg: dict[str, Any], sentences: Path, vocab_path: Path) -> Experi
             "train_sentences": len(splits["train"]), "left_out_too_long": too_long, "device": str(device),
         }
         samples = "# sentence_vae: greedy decodes of z ~ N(0, I)\n\n" + "\n".join(prior) + "\n"
-        return Outcome(metrics, samples, extra={"vocab": str(vocab_path), "max_tokens": max_tokens})
+        extra = {"vocab": str(vocab_path), "max_tokens": max_tokens}
+        if onnx_out is not None:
+            export_sentence_vae_onnx(model, extra, onnx_out)
+        return Outcome(metrics, samples, extra)
 
     def epoch_end(epoch: int, model: SentenceVAE) -> dict[str, float]:
         row = {"kl_weight": kl.value}

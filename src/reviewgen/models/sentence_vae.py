@@ -79,10 +79,13 @@ class SentenceVAE(nn.Module):
 
     def posterior(self, tokens: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mu, logvar)``, each ``[B, latent]``."""
-        final = final_state(self.encoder, self.dropout(self.embed(tokens)), lengths)
+        summary = self.summarize(final_state(self.encoder, self.dropout(self.embed(tokens)), lengths))
+        return self.to_mu(summary), self.to_logvar(summary)
+
+    def summarize(self, final) -> torch.Tensor:
+        """The encoder's final state (both directions; ``h`` and ``c`` for an LSTM) as one row per sentence."""
         final = torch.cat(final, dim=2) if self.cell == "lstm" else final
-        final = final.transpose(0, 1).reshape(tokens.size(0), -1)
-        return self.to_mu(final), self.to_logvar(final)
+        return final.transpose(0, 1).reshape(final.size(1), -1)
 
     def encode(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Posterior means ``[B, latent]``."""

@@ -115,6 +115,7 @@ TRUTH = "data/raw/synthetic_truth.json"
 TENSE = {name: f"data/processed/tense/{name}.txt" for name in ("train", "valid", "test", "reference")}
 TENSE_ONNX = "results/models/tense_cvae-{variant}-onnx"
 WORDLM_ONNX = "results/models/wordlm-onnx"
+SENTENCE_VAE_ONNX = "results/models/sentence_vae-onnx"
 CHARLM_ONNX = "results/models/charlm-{arch}-onnx"
 NGRAM_COUNTS = "results/models/charlm-ngram-counts.npz"
 # report_overview's folder of plots; it also holds the long tables the multi-model DVC charts draw.
@@ -209,9 +210,10 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in [
     ),
     Stage(
         "train_sentence_vae",
-        args="--sentences {input.sentences} --vocab {input.vocab}" + RESUMABLE_ARGS,
+        args="--sentences {input.sentences} --vocab {input.vocab} --onnx-out {output.onnx}" + RESUMABLE_ARGS,
         inputs={"sentences": SENTENCES, "vocab": WORDS},
-        outputs=_training("sentence_vae"),
+        # The ONNX export beside the model file: what `reviewgen interpolate` runs, without torch.
+        outputs=_training("sentence_vae") | {"onnx": Output(SENTENCE_VAE_ONNX, folder=True)},
         params=("sentence_vae", "runtime"), checkpoint="results/checkpoints/sentence_vae.pt", resources=TRAIN,
     ),
     Stage(

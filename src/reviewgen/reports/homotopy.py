@@ -16,17 +16,16 @@ import torch
 from reviewgen.config import ConfigError, get
 from reviewgen.data.vocab import Vocab
 from reviewgen.evaluation.homotopy import (
-    METHODS,
     as_seen,
     decode_latents,
     distinct_share,
     encode_sentences,
-    homotopy_rows,
-    interpolate,
+    latent_path,
     prior_samples,
     reconstructions,
     word_bleu,
 )
+from reviewgen.evaluation.interpolation import METHODS, homotopy_rows
 from reviewgen.io import get_logger, write_csv, write_json, write_text
 from reviewgen.models.registry import load_model
 from reviewgen.models.sentence_vae import SentenceVAE
@@ -100,7 +99,7 @@ def write_homotopy_report(model_path: Path, vocab_path: Path, sentences_path: Pa
 
     ends = [s for pair in pairs for s in pair]
     mu, oov = encode_sentences(model, vocab, ends)
-    paths = [interpolate(mu[2 * i], mu[2 * i + 1], steps, method) for i in range(len(pairs))]
+    paths = [latent_path(mu[2 * i], mu[2 * i + 1], steps, method) for i in range(len(pairs))]
     flat = decode_latents(model, vocab, torch.cat(paths), max_len)
     decoded = [flat[i * steps:(i + 1) * steps] for i in range(len(pairs))]
     table = homotopy_table(pairs, decoded)
